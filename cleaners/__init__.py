@@ -1,0 +1,1 @@
+"""Extraction and cleaning of Vietnamese news pages; usable without Scrapy."""
