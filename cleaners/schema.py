@@ -1,0 +1,308 @@
+"""A small typed-dataclass validator for YAML configs.
+
+Configs are plain dataclasses; the field types and a few `metadata` hints (kind, doc)
+drive three things from one definition: validation with file/line/field messages,
+defaults, and the JSON Schema that editors use (`config/schema.json`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import types
+import typing
+from dataclasses import MISSING, dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from lxml.cssselect import CSSSelector, SelectorError
+
+
+class ConfigError(ValueError):
+    """A config problem, located: file, line, field, what was expected."""
+
+    def __init__(self, file: str, line: int | None, field: str, message: str):
+        self.file, self.line, self.field, self.message = file, line, field, message
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {field or '(top level)'}: {message}")
+
+
+class ConfigErrors(ValueError):
+    """Every problem found in one or more files, so a maintainer fixes them in one pass."""
+
+    def __init__(self, errors: list[ConfigError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+def field(default: Any = MISSING, *, doc: str, kind: str | None = None,
+          choices: tuple[str, ...] = ()) -> Any:
+    """A dataclass field with documentation and an optional value kind.
+
+    kind: "css" (a CSS selector), "regex", "url_or_path", "date"; choices: allowed strings.
+    """
+    meta = {"doc": doc, "kind": kind, "choices": choices}
+    if isinstance(default, (list, dict)):
+        value = default
+        return dataclasses.field(default_factory=lambda: type(value)(value), metadata=meta)
+    if dataclasses.is_dataclass(default):
+        template = default
+        return dataclasses.field(default_factory=lambda: dataclasses.replace(template), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+# --- locating values in the YAML source -------------------------------------------------
+
+def line_map(text: str) -> dict[tuple, int]:
+    """Map each key path (tuple of keys/indexes) to its 1-based line in the YAML text."""
+    lines: dict[tuple, int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+
+    def walk(node, path):
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                child = path + (key_node.value,)
+                walk(value_node, child)
+                lines[child] = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, path + (index,))
+
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[tuple, int]]:
+    """Read a YAML file with safe_load only; syntax errors become a located ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigErrors([ConfigError(str(path), None, "", f"cannot read the file: {exc}")])
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigErrors([ConfigError(str(path), line, "", f"invalid YAML: {problem}")])
+    return data, line_map(text)
+
+
+# --- validation ---------------------------------------------------------------------------
+
+@dataclass
+class _Context:
+    file: str
+    lines: dict[tuple, int]
+    errors: list[ConfigError]
+
+    def error(self, path: tuple, message: str) -> None:
+        line = None
+        for cut in range(len(path), -1, -1):
+            line = self.lines.get(path[:cut])
+            if line:
+                break
+        dotted = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
+        self.errors.append(ConfigError(self.file, line, dotted, message))
+
+
+def build(cls: type, data: Any, file: str, lines: dict[tuple, int] | None = None):
+    """Validate `data` (from safe_load) against dataclass `cls`; raise ConfigErrors or return an instance."""
+    ctx = _Context(file, lines or {}, [])
+    result = _build_dataclass(cls, data, (), ctx)
+    if ctx.errors:
+        raise ConfigErrors(ctx.errors)
+    return result
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build_dataclass(cls: type, data: Any, path: tuple, ctx: _Context):
+    if not isinstance(data, dict):
+        ctx.error(path, f"expected a mapping of {cls.__name__} keys, got {_describe(data)}")
+        return None
+    hints = _type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            ctx.error(path + (key,), f"unknown key; expected one of: {known}")
+    values = {}
+    for name, fld in fields.items():
+        if name in data:
+            values[name] = _build_value(hints[name], fld, data[name], path + (name,), ctx)
+        elif fld.default is MISSING and fld.default_factory is MISSING:
+            ctx.error(path + (name,), f"required key is missing ({fld.metadata.get('doc', '')})")
+    try:
+        return cls(**values)
+    except TypeError:
+        return None  # errors already recorded
+
+
+def _build_value(hint: Any, fld, value: Any, path: tuple, ctx: _Context):
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1:
+            return _build_value(inner[0], fld, value, path, ctx)
+        return _build_union(inner, fld, value, path, ctx)
+    if origin is list:
+        if isinstance(value, (str, dict)) or not isinstance(value, list):
+            if isinstance(value, (str, dict)):
+                value = [value]  # a single item is accepted where a list is expected
+            else:
+                ctx.error(path, f"expected a list, got {_describe(value)}")
+                return []
+        return [_build_value(args[0], fld, item, path + (i,), ctx) for i, item in enumerate(value)]
+    if dataclasses.is_dataclass(hint):
+        if isinstance(value, str) and getattr(hint, "shorthand", None):
+            value = {hint.shorthand: value}
+        return _build_dataclass(hint, value, path, ctx)
+    return _build_scalar(hint, fld, value, path, ctx)
+
+
+def _build_union(options, fld, value, path, ctx):
+    for option in options:
+        trial = _Context(ctx.file, ctx.lines, [])
+        result = _build_value(option, fld, value, path, trial)
+        if not trial.errors:
+            return result
+    names = " or ".join(getattr(o, "__name__", str(o)) for o in options)
+    ctx.error(path, f"expected {names}, got {_describe(value)}")
+    return None
+
+
+def _build_scalar(hint, fld, value, path, ctx):
+    kind = fld.metadata.get("kind") if fld is not None else None
+    if hint is bool:
+        if not isinstance(value, bool):
+            ctx.error(path, f"expected true or false, got {_describe(value)}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            ctx.error(path, f"expected a whole number, got {_describe(value)}")
+        elif value < 0:
+            ctx.error(path, f"expected a number >= 0, got {value}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            ctx.error(path, f"expected a number, got {_describe(value)}")
+            return value
+        if value < 0:
+            ctx.error(path, f"expected a number >= 0, got {value}")
+        return float(value)
+    if hint is str:
+        if kind == "date" and isinstance(value, dt.date):
+            return value.isoformat()
+        if not isinstance(value, str):
+            ctx.error(path, f"expected a string, got {_describe(value)}")
+            return value
+        _check_kind(kind, fld, value, path, ctx)
+        return value
+    ctx.error(path, f"unsupported type {hint}")
+    return value
+
+
+def _check_kind(kind, fld, value, path, ctx):
+    choices = fld.metadata.get("choices") if fld is not None else ()
+    if choices and value not in choices:
+        ctx.error(path, f"expected one of {', '.join(choices)}, got {value!r}")
+    if kind == "regex":
+        try:
+            re.compile(value)
+        except re.error as exc:
+            ctx.error(path, f"expected a regular expression, got {value!r} ({exc})")
+    elif kind == "css":
+        try:
+            CSSSelector(value)
+        except (SelectorError, SyntaxError, Exception) as exc:  # cssselect raises several types
+            ctx.error(path, f"expected a CSS selector, got {value!r} ({exc.__class__.__name__}: {exc})")
+    elif kind == "url_or_path":
+        if not re.match(r"^(https?://[^/\s]+(/\S*)?|/\S*)$", value):
+            ctx.error(path, f"expected an http(s) URL or an absolute path starting with /, got {value!r}")
+    elif kind == "date":
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            ctx.error(path, f"expected a date YYYY-MM-DD, got {value!r}")
+    elif kind == "domain":
+        if not re.match(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", value):
+            ctx.error(path, f"expected a lower-case host name like baolaichau.vn, got {value!r}")
+    elif kind == "name":
+        if not re.match(r"^[a-z0-9][a-z0-9_-]*$", value):
+            ctx.error(path, f"expected a lower-case name of letters, digits, - and _, got {value!r}")
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+# --- JSON Schema --------------------------------------------------------------------------
+
+def json_schema(cls: type, title: str) -> dict:
+    """JSON Schema (draft 2020-12) of a config dataclass, for editors."""
+    schema = _schema_of_dataclass(cls)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = title
+    return schema
+
+
+def _schema_of_dataclass(cls: type) -> dict:
+    hints = _type_hints(cls)
+    props, required = {}, []
+    for fld in dataclasses.fields(cls):
+        props[fld.name] = _schema_of(hints[fld.name], fld)
+        if fld.default is MISSING and fld.default_factory is MISSING:
+            required.append(fld.name)
+    schema = {"type": "object", "additionalProperties": False, "properties": props}
+    if cls.__doc__:
+        schema["description"] = " ".join(cls.__doc__.split())
+    if required:
+        schema["required"] = required
+    shorthand = getattr(cls, "shorthand", None)
+    if shorthand:
+        return {"anyOf": [{"type": "string"}, schema]}
+    return schema
+
+
+def _schema_of(hint, fld) -> dict:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [_schema_of(a, fld) for a in args if a is not type(None)]
+        base = inner[0] if len(inner) == 1 else {"anyOf": inner}
+        schema = {"anyOf": [base, {"type": "null"}]} if type(None) in args else base
+    elif origin is list:
+        item = _schema_of(args[0], None)
+        schema = {"anyOf": [{"type": "array", "items": item}, item]}
+    elif dataclasses.is_dataclass(hint):
+        schema = _schema_of_dataclass(hint)
+    else:
+        schema = {bool: {"type": "boolean"}, int: {"type": "integer", "minimum": 0},
+                  float: {"type": "number", "minimum": 0}, str: {"type": "string"}}[hint]
+        if fld is not None and fld.metadata.get("choices"):
+            schema = {"enum": list(fld.metadata["choices"])}
+        if fld is not None and fld.metadata.get("kind") == "date":
+            schema = {"type": "string", "format": "date"}
+    if fld is not None:
+        schema = dict(schema)
+        schema["description"] = fld.metadata.get("doc", "")
+        if fld.default is not MISSING and fld.default is not None:
+            schema["default"] = fld.default
+    return schema

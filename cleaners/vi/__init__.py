@@ -1,0 +1,1 @@
+"""Generic Vietnamese-language knowledge: text normalization, dates, boilerplate shapes."""

@@ -1,0 +1,1 @@
+"""Subcommands of `vnnews`: one module each, with `register(subparsers)` setting `run`."""
