@@ -1,0 +1,271 @@
+"""From an HTML tree to typed text blocks, by the selectors of a site or CMS profile.
+
+This is the structural half of cleaning: what is an article's headline, lead, body,
+caption or image text is decided by where it sits in the DOM, as the config says.
+The text half (cleaners/steps.py) then works on the blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from .siteconfig import ExtractRules, FieldRule
+
+# Elements whose start or end breaks a paragraph.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th "
+    "thead tr ul".split())
+SKIP_TAGS = frozenset("script style noscript template iframe object embed svg canvas map button select "
+                      "textarea input option head title meta link video audio source".split())
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+
+# Hidden elements never reach the reader (NukeViet's schema spans, 4.5+'s hidden #imgpreview copy).
+HIDDEN_SELECTOR = ".hidden, .hide, .d-none, .sr-only, .visually-hidden, [hidden], [aria-hidden=true]"
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+@dataclass
+class Block:
+    """A paragraph-sized piece of text and what it is: lead, body, heading, caption, image_text."""
+
+    text: str
+    kind: str = "body"
+
+
+@dataclass
+class Removed:
+    rule: str
+    text: str
+
+
+@dataclass
+class DomExtraction:
+    title: str | None = None
+    blocks: list[Block] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+    removed: list[Removed] = field(default_factory=list)
+    body_found: bool = False
+
+
+@lru_cache(maxsize=2048)
+def css(selector: str) -> CSSSelector:
+    """Compiled once per selector: configs repeat the same few selectors on every page."""
+    return CSSSelector(selector)
+
+
+def select_first(tree, selectors: list[str] | None):
+    for selector in selectors or ():
+        found = css(selector)(tree)
+        if found:
+            return found[0]
+    return None
+
+
+def element_text(element) -> str:
+    """Visible text of an element with paragraph breaks as newlines (no alt/title attributes)."""
+    return "\n".join(block.text for block in to_blocks(element, {}))
+
+
+def drop_element(element) -> None:
+    """Remove an element but keep the text that follows it (its tail) in place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def remove_matching(tree, selectors, rule: str, removed: list[Removed]) -> int:
+    count = 0
+    for selector in selectors:
+        for element in css(selector)(tree):
+            if element.getparent() is None:
+                continue
+            text = " ".join(element.text_content().split())
+            if text:
+                removed.append(Removed(f"{rule}: {selector}", text[:200]))
+            drop_element(element)
+            count += 1
+    return count
+
+
+def remove_hidden(tree, removed: list[Removed]) -> int:
+    count = remove_matching(tree, [HIDDEN_SELECTOR], "hidden", removed)
+    for element in tree.xpath("//*[@style]"):
+        if element.getparent() is not None and _DISPLAY_NONE.search(element.get("style", "")):
+            text = " ".join(element.text_content().split())
+            if text:
+                removed.append(Removed("hidden: display:none", text[:200]))
+            drop_element(element)
+            count += 1
+    return count
+
+
+def read_field(tree, rules: list[FieldRule] | None, removed: list[Removed], name: str) -> str | None:
+    """The first value a field rule finds; the element it came from leaves the page."""
+    for rule in rules or ():
+        for element in css(rule.css)(tree):
+            value = element.get(rule.attr) if rule.attr else " ".join(element.text_content().split())
+            if value is None:
+                continue
+            value = " ".join(value.split())
+            if rule.label:
+                match = re.match(rule.label, value, re.IGNORECASE)
+                if not match:
+                    continue
+                value = value[match.end():].strip(" :")
+            if not value:
+                continue
+            if not rule.attr and element.getparent() is not None:
+                removed.append(Removed(f"metadata {name}: {rule.css}", value[:200]))
+                drop_element(element)
+            return value
+    return None
+
+
+def to_blocks(root, kinds: dict) -> list[Block]:
+    """Walk `root` and cut its text into blocks at block-level elements and <br>.
+
+    `kinds` maps elements (captions, image texts) to a block kind; such an element becomes
+    one block of that kind, whatever its inner markup.
+    """
+    blocks: list[Block] = []
+    buffer: list[str] = []
+
+    def flush(kind="body"):
+        text = "".join(buffer)
+        buffer.clear()
+        if text.strip():
+            blocks.append(Block(" ".join(text.split()), kind))
+
+    def walk(element):
+        tag = element.tag if isinstance(element.tag, str) else None
+        if tag is None:  # comments, processing instructions
+            if element.tail:
+                buffer.append(element.tail)
+            return
+        tag = tag.lower()
+        if tag in SKIP_TAGS:
+            pass
+        elif element in kinds:
+            flush()
+            buffer.append(element.text_content())
+            flush(kinds[element])
+        elif tag == "br":
+            flush()
+        elif tag in BLOCK_TAGS:
+            flush()
+            if element.text:
+                buffer.append(element.text)
+            for child in element:
+                walk(child)
+            flush("heading" if tag in HEADING_TAGS else "body")
+        else:
+            if element.text:
+                buffer.append(element.text)
+            for child in element:
+                walk(child)
+        if element.tail:
+            buffer.append(element.tail)
+
+    if root.text:
+        buffer.append(root.text)
+    for child in root:
+        walk(child)
+    flush()
+    return blocks
+
+
+def cut_body_end(body, selectors, removed: list[Removed]) -> None:
+    """Drop the first end-of-article element found in the body and everything after it."""
+    end = select_first(body, selectors)
+    if end is None:
+        return
+    doomed = [end] + [e for e in end.itersiblings()]
+    node = end.getparent()
+    while node is not None and node is not body:
+        doomed.extend(node.itersiblings())
+        node = node.getparent()
+    for element in doomed:
+        text = " ".join(element.text_content().split())
+        if text:
+            removed.append(Removed("body_end", text[:200]))
+        if element.getparent() is not None:
+            element.getparent().remove(element)
+
+
+def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
+    """Title, metadata, lead and body blocks of an article page, by the rules."""
+    out = DomExtraction()
+    out.title = _read_title(tree, rules, out.removed)
+    for name in ("published", "author", "source", "kicker", "category"):
+        value = read_field(tree, getattr(rules, name), out.removed, name)
+        if value:
+            out.metadata[name] = value
+    remove_hidden(tree, out.removed)
+    remove_matching(tree, rules.remove, "remove", out.removed)
+    lead = select_first(tree, rules.lead)
+    body = select_first(tree, rules.body)
+    out.body_found = body is not None
+    if lead is not None and (body is None or not _contains(body, lead)):
+        out.blocks.extend(Block(b.text, "lead") for b in to_blocks(lead, {}))
+        drop_element(lead)
+    if body is not None:
+        cut_body_end(body, rules.body_end, out.removed)
+        out.blocks.extend(to_blocks(body, _kinds(body, rules)))
+    return out
+
+
+def _read_title(tree, rules: ExtractRules, removed: list[Removed]) -> str | None:
+    element = select_first(tree, rules.title)
+    if element is None:
+        return None
+    title = " ".join(element.text_content().split())
+    drop_element(element)
+    return title or None
+
+
+def _kinds(body, rules: ExtractRules) -> dict:
+    kinds = {}
+    for selector in rules.image_text or ():
+        for element in css(selector)(body):
+            kinds[element] = "image_text"
+    for selector in rules.captions or ():
+        for element in css(selector)(body):
+            kinds[element] = "caption"
+    return kinds
+
+
+def _contains(ancestor, element) -> bool:
+    return any(a is ancestor for a in element.iterancestors())
+
+
+def parse_html(text: str):
+    """Parse a decoded page; None when there is no document at all."""
+    from lxml import html as lxml_html
+
+    if not text.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(text, parser=_parser())
+    except (etree.ParserError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from lxml import html as lxml_html
+
+    return lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False)

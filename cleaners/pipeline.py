@@ -1,0 +1,326 @@
+"""The cleaning core: page bytes (and URL, site) in, one corpus document or a rejection out.
+
+    decode -> parse -> choose rules (site config, detected CMS profile, or generic)
+           -> structural extraction (selectors, or trafilatura in generic mode)
+           -> text steps (cleaners/steps.py) -> metadata -> gates (article, length, language)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .decode import DecodeError, decode_html
+from .document import CleanResult, Document, Rejected, Removal
+from .extract import Block, DomExtraction, css, extract_with_rules, parse_html, remove_hidden
+from .language import detect_language
+from .siteconfig import ConfigRegistry, ResolvedSite
+from .steps import DEFAULT_STEPS, PageState, run_steps
+from .structured import structured_metadata
+from .vi import boilerplate
+from .vi.dates import is_header_clock, parse_iso_like, parse_vietnamese_date
+
+GENERIC = "generic"
+DEFAULT_MIN_CHARS = 120  # a two-paragraph brief is longer; a listing stub or error page is not
+ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
+
+
+@dataclass
+class Target:
+    """The rules chosen for a page: a configured site, a detected CMS, or generic mode."""
+
+    site: str
+    cms: str
+    resolved: ResolvedSite | None
+
+
+class Cleaner:
+    """Holds the configs (loaded and compiled once) and cleans pages with them."""
+
+    def __init__(self, registry: ConfigRegistry | None = None, steps=DEFAULT_STEPS):
+        self.registry = registry if registry is not None else ConfigRegistry()
+        self.steps = steps
+        self._drop_line_cache: dict[str, list[re.Pattern]] = {}
+
+    # public -------------------------------------------------------------------------------
+    def clean(self, body: bytes | str, url: str | None = None, site: str | None = None,
+              content_type: str | None = None, explain: bool = False,
+              expect_lang: str | None = None) -> CleanResult:
+        """Clean one page. `site`: a configured site name, "generic", or None to choose by URL/CMS.
+        `expect_lang`: language the text must be in ("any" to accept all); default: the site's."""
+        result = CleanResult(status="rejected", url=url)
+        try:
+            self._clean(body, url, site, content_type, expect_lang, result)
+            result.status = "ok"
+        except Rejected as rejection:
+            result.reason, result.detail, result.document = rejection.reason, rejection.detail, None
+        if not explain:
+            result.removed = []
+        return result
+
+    # stages -------------------------------------------------------------------------------
+    def _clean(self, body, url, site, content_type, expect_lang, result: CleanResult) -> None:
+        tree = self._parse(body, content_type)
+        structured = structured_metadata(tree)
+        url = url or structured.get("url")
+        result.url = url
+        target = self.choose_target(tree, url, site, structured)
+        result.site, result.cms = target.site, target.cms
+        extraction = self._extract(tree, url, target, structured, result)
+        page = self._run_steps(extraction, target)
+        result.removed.extend(page.removed)
+        result.counts.update(page.counts)
+        document = self._document(page, structured, target, url)
+        self._gate(document, page, target, expect_lang, url)
+        result.document = document
+
+    def _parse(self, body, content_type):
+        if isinstance(body, bytes):
+            try:
+                text = decode_html(body, content_type).text
+            except DecodeError as exc:
+                raise Rejected(exc.reason, exc.detail) from None
+        else:
+            text = body
+        tree = parse_html(text)
+        if tree is None:
+            raise Rejected("not-article", "empty page: no HTML document")
+        return tree
+
+    def choose_target(self, tree, url, site, structured) -> Target:
+        if site == GENERIC:
+            return Target(GENERIC, GENERIC, None)
+        if site:
+            if site not in self.registry.sites:
+                known = ", ".join(sorted(self.registry.sites)) or "none"
+                raise ValueError(f"unknown site {site!r}; configured sites: {known}, or 'generic'")
+            resolved = self.registry.resolve(site)
+            return Target(site, resolved.cms, resolved)
+        configured = self.registry.site_for_url(url)
+        if configured:
+            resolved = self.registry.resolve(configured)
+            return Target(configured, resolved.cms, resolved)
+        profile = self.detect_cms(tree, url, structured)
+        if profile:
+            return Target(GENERIC, profile, self.registry.resolve_profile(profile))
+        return Target(GENERIC, GENERIC, None)
+
+    def detect_cms(self, tree, url, structured) -> str | None:
+        """The most specific profile whose fingerprints the page has (generator meta, DOM, URL)."""
+        generator = structured.get("generator", "")
+        path = urlsplit(url).path if url else ""
+        best, depth = None, -1
+        for name, profile in self.registry.profiles.items():
+            detect = profile.detect
+            if not (detect.generator or detect.selectors):
+                continue
+            if detect.generator and not re.search(detect.generator, generator):
+                if not detect.selectors or generator:
+                    continue
+            if not all(css(s)(tree) for s in detect.selectors):
+                continue
+            if detect.url_patterns and path and not any(re.search(p, path) for p in detect.url_patterns):
+                continue
+            chain_depth = len(self.registry.profile_chain(name))
+            if chain_depth > depth:
+                best, depth = name, chain_depth
+        return best
+
+    def _extract(self, tree, url, target: Target, structured, result) -> DomExtraction:
+        if target.resolved is not None:
+            extraction = extract_with_rules(tree, target.resolved.extract)
+            if extraction.body_found:
+                return extraction
+            if not _declares_article(structured):
+                selectors = ", ".join(target.resolved.extract.body or []) or "none configured"
+                raise Rejected("not-article", f"no article body: body selectors ({selectors}) matched nothing")
+            result.counts["fallback/generic"] = 1
+            fallback = extract_generic(tree, url, structured)
+            fallback.metadata = {**extraction.metadata, **fallback.metadata}
+            fallback.title = extraction.title or fallback.title
+            return fallback
+        return extract_generic(tree, url, structured)
+
+    def _run_steps(self, extraction: DomExtraction, target: Target) -> PageState:
+        rules = target.resolved.extract if target.resolved else None
+        page = PageState(
+            title=extraction.title,
+            blocks=extraction.blocks,
+            metadata=dict(extraction.metadata),
+            removed=[Removal("structure", r.rule, r.text) for r in extraction.removed],
+            drop_line_patterns=self._drop_lines(target),
+            trailing_byline=bool(rules and rules.trailing_byline),
+        )
+        return run_steps(page, self.steps)
+
+    def _drop_lines(self, target: Target) -> list[re.Pattern]:
+        if target.resolved is None:
+            return []
+        key = f"{target.site}/{target.cms}"
+        if key not in self._drop_line_cache:
+            patterns = target.resolved.extract.drop_lines
+            self._drop_line_cache[key] = [re.compile(p, re.IGNORECASE) for p in patterns]
+        return self._drop_line_cache[key]
+
+    def _document(self, page: PageState, structured, target: Target, url) -> Document:
+        formats = (target.resolved.extract.date_formats if target.resolved else None) or ()
+        paragraphs = [b.text for b in page.blocks]
+        meta = page.metadata
+        return Document(
+            title=page.title or "",
+            paragraphs=paragraphs,
+            url=url,
+            site=target.site,
+            cms=target.cms,
+            published=_published(meta, structured, formats),
+            author=meta.get("author") or structured.get("author"),
+            source=meta.get("source"),
+            kicker=meta.get("kicker"),
+            category=meta.get("category") or (structured.get("section") if target.resolved is None else None),
+        )
+
+    def _gate(self, document: Document, page: PageState, target: Target, expect_lang, url) -> None:
+        if not document.title and not document.paragraphs:
+            raise Rejected("not-article", "no headline and no text")
+        if not document.title:
+            raise Rejected("not-article", "no headline found")
+        if url and urlsplit(url).path.strip("/") in ("", "index.php", "index.html", "vi", "en"):
+            raise Rejected("not-article", f"home page: {url}")
+        if boilerplate.NOT_FOUND_TITLES.search(document.title):
+            raise Rejected("not-article", f"error page: {document.title!r}")
+        body_chars = sum(len(p) for p in document.paragraphs)
+        minimum = _min_chars(target)
+        if body_chars < minimum:
+            reason = "not-article" if body_chars == 0 else "too-short"
+            raise Rejected(reason, f"{body_chars} characters of text, at least {minimum} needed")
+        lang, prob = detect_language(document.text)
+        document.lang, document.lang_prob = lang, prob
+        wanted = expect_lang or (target.resolved.site.language if target.resolved else "vi")
+        if wanted != "any" and lang != wanted:
+            raise Rejected("not-vietnamese" if wanted == "vi" else "not-article",
+                           f"language {lang} (p={prob}), expected {wanted}")
+
+
+def _min_chars(target: Target) -> int:
+    if target.resolved is not None and target.resolved.extract.min_chars is not None:
+        return target.resolved.extract.min_chars
+    return DEFAULT_MIN_CHARS
+
+
+def _declares_article(structured: dict) -> bool:
+    return bool(ARTICLE_TYPES.search(structured.get("type", "") or ""))
+
+
+def _published(meta: dict, structured: dict, formats) -> str | None:
+    """The visible date the site config points at, then structured data, then a date line in the text.
+    A header clock is the time the page was served: never a publication date."""
+    for key in ("published", "published_text"):
+        text = meta.get(key)
+        if text and not is_header_clock(text):
+            parsed = parse_vietnamese_date(text, formats)
+            if parsed:
+                return parsed
+    value = structured.get("published")
+    if value:
+        return parse_iso_like(value) or parse_vietnamese_date(value) or None
+    return None
+
+
+# --- generic mode -------------------------------------------------------------------------
+
+# Elements of trafilatura's output tree that are paragraphs of ours.
+_TEXT_ELEMENTS = {"p": "body", "head": "heading", "item": "body", "quote": "body", "cell": "body", "code": "body"}
+# Elements that hold the lead (sapo) on Vietnamese news sites, which whole-page heuristics often drop.
+GENERIC_LEAD_SELECTORS = ("[class*=sapo]", "[class*=Sapo]", ".article__lead", "p.description", "h2.description",
+                          ".lead", ".chapeau", ".article-summary", ".detail-summary")
+
+
+def extract_generic(tree, url, structured) -> DomExtraction:
+    """Trafilatura finds the main text; the Vietnamese steps clean it afterwards."""
+    import trafilatura
+
+    out = DomExtraction(title=generic_title(tree, structured))
+    remove_hidden(tree, out.removed)
+    lead = generic_lead(tree)
+    found = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
+                                        include_images=True, include_links=True, deduplicate=False,
+                                        with_metadata=False)
+    body = getattr(found, "body", None)
+    out.blocks = _blocks_from_extraction(body) if body is not None else []
+    if lead and not any(lead in b.text or b.text in lead for b in out.blocks[:3]):
+        out.blocks.insert(0, Block(lead, "lead"))
+    out.body_found = bool(out.blocks)
+    return out
+
+
+def generic_lead(tree) -> str | None:
+    for selector in GENERIC_LEAD_SELECTORS:
+        for element in css(selector)(tree):
+            text = " ".join(element.text_content().split())
+            if 40 <= len(text) <= 1000:
+                return text
+    return None
+
+
+def _blocks_from_extraction(body) -> list[Block]:
+    """Paragraph blocks from trafilatura's output tree; lists made only of links (related articles) go."""
+    blocks = []
+    for element in body.iter("p", "head", "list", "quote", "table", "code"):
+        if element.tag == "list":
+            if _is_link_list(element):
+                continue
+            blocks.extend(Block(_flat(i), "body") for i in element.iter("item") if _flat(i))
+        elif element.tag == "table":
+            for row in element.iter("row"):
+                text = " ".join(_flat(c) for c in row.iter("cell") if _flat(c))
+                if text:
+                    blocks.append(Block(text, "body"))
+        elif not _inside(element, ("list", "table", "quote")) and _flat(element) and not _is_link_line(element):
+            blocks.append(Block(_flat(element), _TEXT_ELEMENTS.get(element.tag, "body")))
+    return blocks
+
+
+def _flat(element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _inside(element, tags) -> bool:
+    return any(a.tag in tags for a in element.iterancestors())
+
+
+def _link_share(element) -> float:
+    text = _flat(element)
+    return sum(len(_flat(r)) for r in element.iter("ref")) / len(text) if text else 0.0
+
+
+def _is_link_line(element) -> bool:
+    """A short paragraph that is all link: a teaser or 'see more' line, not prose."""
+    return len(_flat(element)) < 200 and _link_share(element) >= 0.8
+
+
+def _is_link_list(element) -> bool:
+    items = list(element.iter("item"))
+    if not items:
+        return False
+    return all(_link_share(i) >= 0.8 for i in items if _flat(i))
+
+
+def generic_title(tree, structured) -> str | None:
+    """The article's headline element when there is one; <title> is only the last resort."""
+    hint = structured.get("title") or ""
+    headings = [" ".join(h.text_content().split()) for h in css("h1")(tree)]
+    headings = [h for h in headings if 10 <= len(h) <= 300]
+    if hint:
+        for heading in headings:
+            if heading in hint or hint in heading:
+                return heading
+    if len(headings) == 1:
+        return headings[0]
+    if hint:
+        return hint
+    titles = css("title")(tree)
+    if titles:
+        parts = re.split(r"\s+[-|–—]\s+", " ".join(titles[0].text_content().split()))
+        return max(parts, key=len) if parts else None
+    return None

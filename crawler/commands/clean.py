@@ -1,0 +1,128 @@
+"""`vnnews clean`: one saved page (or a batch of them) to corpus documents.
+
+Contract other tools rely on: the document text on stdout exactly as the corpus file
+holds it, exit 0; a rejected page prints `rejected: REASON` on stderr, exit 3;
+unreadable input or bad usage: a message on stderr, exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_USAGE, EXIT_REJECTED = 0, 2, 3
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "clean", help="clean a saved page (.html or .html.gz) into a corpus document",
+        description="Print the corpus document of a saved page; exit 3 with 'rejected: REASON' if rejected.")
+    parser.add_argument("file", nargs="?", help="the page, .html or .html.gz")
+    parser.add_argument("--url", help="the page's URL (default: its canonical or og:url link)")
+    parser.add_argument("--site", help="a configured site name, or 'generic' for no site config or CMS profile")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument("--explain", action="store_true", help="list every removed piece on stderr")
+    parser.add_argument("--batch", metavar="LIST.jsonl",
+                        help="clean many pages in one process: one JSON object a line with path, url, site")
+    parser.add_argument("--expect-lang", metavar="CODE",
+                        help="language the text must be in, or 'any' (default: the site's, vi)")
+    parser.add_argument("--config", metavar="DIR", help="config folder (default: config/ or $VNNEWS_CONFIG)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    if bool(args.file) == bool(args.batch):
+        return _usage("give either FILE or --batch LIST.jsonl")
+    try:
+        cleaner = _cleaner(args.config)
+    except ValueError as exc:  # ConfigErrors: every problem, located
+        return _usage(f"invalid configuration:\n{exc}")
+    if args.batch:
+        return run_batch(cleaner, Path(args.batch), args)
+    return run_one(cleaner, args)
+
+
+def _cleaner(config: str | None):
+    from cleaners.pipeline import Cleaner
+    from cleaners.siteconfig import ConfigRegistry
+
+    return Cleaner(ConfigRegistry(Path(config)) if config else None)
+
+
+def _usage(message: str) -> int:
+    print(f"vnnews clean: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _read_page(path: Path) -> bytes:
+    from cleaners.decode import decode_file
+
+    return decode_file(path)
+
+
+def run_one(cleaner, args) -> int:
+    path = Path(args.file)
+    try:
+        body = _read_page(path)
+        result = cleaner.clean(body, url=args.url, site=args.site, explain=args.explain,
+                               expect_lang=args.expect_lang)
+    except (OSError, ValueError) as exc:
+        return _usage(f"{path}: {exc}")
+    if args.explain:
+        _print_explanation(result)
+    if args.format == "json":
+        print(json.dumps(result.to_record(), ensure_ascii=False))
+    elif result.ok:
+        sys.stdout.write(result.document.text)
+    if not result.ok:
+        print(f"rejected: {result.reason}", file=sys.stderr)
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
+def _print_explanation(result) -> None:
+    err = sys.stderr
+    print(f"site: {result.site}  cms: {result.cms}  url: {result.url}", file=err)
+    for removal in result.removed:
+        text = removal.text if len(removal.text) <= 120 else removal.text[:117] + "..."
+        print(f"- [{removal.step}] {removal.rule}: {text}", file=err)
+    counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items()))
+    print(f"removed: {len(result.removed)} pieces ({counts or 'none'})", file=err)
+
+
+def run_batch(cleaner, list_path: Path, args) -> int:
+    """One JSON line out per line in, in input order; a bad line gets an error record, not a crash."""
+    try:
+        lines = list_path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return _usage(f"{list_path}: cannot read the list: {exc}")
+    out = sys.stdout
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        record = _batch_record(cleaner, list_path, number, line, args)
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
+    return EXIT_OK
+
+
+def _batch_record(cleaner, list_path, number, line, args) -> dict:
+    try:
+        item = json.loads(line)
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+            raise ValueError("expected a JSON object with a string field 'path'")
+    except ValueError as exc:
+        return {"status": "error", "reason": "bad-input", "detail": f"{list_path}:{number}: {exc}", "path": None}
+    path = Path(item["path"])
+    if not path.is_absolute():
+        path = list_path.parent / path if not path.exists() else path
+    try:
+        body = _read_page(path)
+        result = cleaner.clean(body, url=item.get("url"), site=item.get("site") or args.site,
+                               expect_lang=item.get("expect_lang") or args.expect_lang)
+    except (OSError, ValueError) as exc:
+        return {"status": "error", "reason": "unreadable", "detail": f"{path}: {exc}", "path": item["path"]}
+    record = result.to_record()
+    record["path"] = item["path"]
+    return record
