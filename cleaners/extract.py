@@ -87,7 +87,7 @@ def drop_element(element) -> None:
     parent.remove(element)
 
 
-def remove_matching(tree, selectors, rule: str, removed: list[Removed]) -> int:
+def remove_matching(tree, selectors, rule: str, removed: list[Removed], label: str | None = None) -> int:
     count = 0
     for selector in selectors:
         for element in css(selector)(tree):
@@ -95,14 +95,14 @@ def remove_matching(tree, selectors, rule: str, removed: list[Removed]) -> int:
                 continue
             text = " ".join(element.text_content().split())
             if text:
-                removed.append(Removed(f"{rule}: {selector}", text[:200]))
+                removed.append(Removed(f"{rule}: {label or selector}", text[:200]))
             drop_element(element)
             count += 1
     return count
 
 
 def remove_hidden(tree, removed: list[Removed]) -> int:
-    count = remove_matching(tree, [HIDDEN_SELECTOR], "hidden", removed)
+    count = remove_matching(tree, [HIDDEN_SELECTOR], "hidden", removed, label="hidden class or attribute")
     for element in tree.xpath("//*[@style]"):
         if element.getparent() is not None and _DISPLAY_NONE.search(element.get("style", "")):
             text = " ".join(element.text_content().split())

@@ -152,6 +152,8 @@ class Cleaner:
             drop_line_patterns=self._drop_lines(target),
             trailing_byline=bool(rules and rules.trailing_byline),
         )
+        if extraction.removed:
+            page.counts["structure"] = len(extraction.removed)
         return run_steps(page, self.steps)
 
     def _drop_lines(self, target: Target) -> list[re.Pattern]:

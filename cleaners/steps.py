@@ -215,14 +215,14 @@ class DropRepeats(Step):
     """The same paragraph (or caption) twice in one page: keep the first."""
 
     name = "repeats"
-    min_chars = 40  # short lines ("Phóng viên:", list items) may repeat legitimately
+    min_chars = 60  # short lines (an interviewer's question, list items) may repeat legitimately
 
     def __call__(self, page):
         seen: set[str] = set()
         kept = []
         for block in page.blocks:
             key = fold_for_compare(block.text)
-            if len(block.text) >= self.min_chars and key in seen:
+            if key in seen and (block.kind == "caption" or len(block.text) >= self.min_chars):
                 page.drop(self.name, "repeated paragraph", block)
                 continue
             seen.add(key)
