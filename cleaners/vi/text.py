@@ -1,0 +1,285 @@
+"""Vietnamese text normalization, mojibake detection/repair and near-duplicate keys.
+
+Pure functions on ``str``; no HTML. Background: ../shared/research/vn-sites.md §6.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+# --------------------------------------------------------------------------------------------
+# normalize_text / is_blank
+# --------------------------------------------------------------------------------------------
+
+# Invisible characters CKEditor/Word leave behind; they split words for search and dedup.
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+# Python's \s already covers NBSP, U+2000–U+200A, U+202F, U+3000, tabs and line breaks.
+_WHITESPACE_RE = re.compile(r"\s+")
+
+# Old ASP pages write Vietnamese letters as numeric references ("B&#7855;c K&#7841;n") and
+# RSS fields may arrive escaped. Only references to *non-ASCII letters or marks* are expanded:
+# such a reference is never meant literally in news prose, and the result can never form a
+# new reference, so one pass is idempotent. Named entities (&amp; …) are left alone because
+# the HTML parser already handled them and "&amp;" in text may be intended.
+_NUMERIC_REF_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+
+# Vietnamese never uses the Icelandic eth, but several sites type U+00D0 "Ð" for U+0110 "Đ"
+# ("Ðảng", "Bình Ðịnh"); the glyphs look identical and NFC/NFKC do not unify them.
+_ETH_TO_D_STROKE = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
+
+
+def _expand_letter_reference(match: re.Match[str]) -> str:
+    hex_digits, dec_digits = match.groups()
+    code_point = int(hex_digits, 16) if hex_digits else int(dec_digits)
+    if not 0x80 <= code_point <= 0x10FFFF or 0xD800 <= code_point <= 0xDFFF:
+        return match.group(0)
+    char = chr(code_point)
+    if unicodedata.category(char)[0] in "LM":
+        return char
+    return match.group(0)
+
+
+def normalize_text(s: str) -> str:
+    """One clean NFC line: invisible characters removed, whitespace collapsed, Ð→Đ.
+
+    Tone-mark placement is kept as written (hoà stays hoà, hòa stays hòa): both styles are
+    correct Vietnamese, only comparison keys unify them (see fold_for_compare).
+    Combining tone marks (windows-1258, macOS NFD) become precomposed letters through NFC.
+    """
+    s = _NUMERIC_REF_RE.sub(_expand_letter_reference, s)
+    s = _INVISIBLE_RE.sub("", s)
+    s = s.translate(_ETH_TO_D_STROKE)
+    s = _WHITESPACE_RE.sub(" ", s).strip()
+    return unicodedata.normalize("NFC", s)
+
+
+def is_blank(s: str) -> bool:
+    """True when the string holds nothing but whitespace, NBSP or invisible characters."""
+    return not _WHITESPACE_RE.sub("", _INVISIBLE_RE.sub("", s))
+
+
+# --------------------------------------------------------------------------------------------
+# Mojibake: UTF-8 bytes that were read as windows-1252 (or latin-1)
+# --------------------------------------------------------------------------------------------
+# "Đảng" in UTF-8 is C4 90 E1 BA A3 …; read as windows-1252 it shows as "Ä\x90áº£ng".
+# We recognise such text by looking for lead characters (C2–F4 as cp1252/latin-1) followed by
+# the right number of continuation characters (bytes 80–BF), and accept a sequence only when
+# its UTF-8 decoding is a character Vietnamese text actually uses. Random Latin-1 pairs
+# (e.g. "và" + NBSP + NBSP = E0 A0 A0 → U+0820 Samaritan) are thereby ignored.
+
+
+def _single_byte_map() -> dict[str, int]:
+    """Every character a cp1252 or latin-1 reader can produce, mapped back to its byte."""
+    char_to_byte = {chr(b): b for b in range(256)}  # latin-1, incl. C1 controls 80–9F
+    for b in range(0x80, 0xA0):
+        try:
+            char_to_byte[bytes([b]).decode("cp1252")] = b  # € ‚ ƒ … ‘ ’ “ ” • – — ™ …
+        except UnicodeDecodeError:
+            pass  # 81 8D 8F 90 9D are undefined in cp1252; WHATWG keeps them as C1 controls
+    return char_to_byte
+
+
+_CHAR_TO_BYTE = _single_byte_map()
+_CONTINUATION = "".join(re.escape(c) for c, b in _CHAR_TO_BYTE.items() if 0x80 <= b <= 0xBF)
+_C = f"[{_CONTINUATION}]"
+_MOJIBAKE_RE = re.compile(
+    f"[\u00c2-\u00df]{_C}|[\u00e0-\u00ef]{_C}{{2}}|[\u00f0-\u00f4]{_C}{{3}}"
+)
+
+# The five tone marks as windows-1258 writes them (combining).
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _is_vietnamese_relevant(char: str) -> bool:
+    """Characters a Vietnamese news text plausibly contains outside ASCII."""
+    cp = ord(char)
+    return (
+        0xA0 <= cp <= 0x1B0  # Latin-1 letters, ă đ ĩ ũ, ơ ư (U+01A0–01B0)
+        or char in _TONE_MARKS
+        or 0x1EA0 <= cp <= 0x1EF9  # ạ ả ấ … ỹ
+        or 0x2010 <= cp <= 0x2026  # dashes, curly quotes, bullet, ellipsis
+        or cp in (0x20AB, 0x20AC)  # ₫ €
+    )
+
+
+def _is_capital_word_end(s: str, match: re.Match[str]) -> bool:
+    """Legitimate "NGÃ”" / "NGÃ\xa0BA": a capital vowel ending an upper-case word.
+
+    Mojibake of upper-case text looks the same only at word ends ("LÒ" → "LÃ’"), which we
+    accept to miss rather than corrupt real upper-case words.
+    """
+    start, end = match.span()
+    if end - start != 2 or start == 0 or not s[start - 1].isupper():
+        return False
+    continuation = s[start + 1]
+    followed_by_letter = end < len(s) and s[end].isalpha()
+    return continuation.isspace() or not followed_by_letter
+
+
+def _mojibake_fixes(s: str):
+    """Yield (start, end, fixed_text) for each mojibake sequence in s."""
+    for match in _MOJIBAKE_RE.finditer(s):
+        raw = bytes(_CHAR_TO_BYTE[c] for c in match.group(0))
+        try:
+            fixed = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if _is_vietnamese_relevant(fixed) and not _is_capital_word_end(s, match):
+            yield match.start(), match.end(), fixed
+
+
+# Mojibake whose last byte was lost (a strict cp1252 reader drops 81 8D 8F 90 9D): "á»" was
+# one of ề ọ ỏ Ố ờ, "â€" probably ”. Unrepairable, but it still marks the text as damaged.
+_TRUNCATED_MOJIBAKE_RE = re.compile(f"(?:á[º»]|â€)(?!{_C})")
+
+
+_GUILLEMET_REACH = 200  # how far back an opening « makes "á»" a closing quote after "á"
+
+
+def _closes_guillemet(s: str, match: re.Match[str]) -> bool:
+    """Legitimate «Cá»: the » closes a quotation opened shortly before."""
+    start = match.start()
+    opened_before = "\u00ab" in s[max(0, start - _GUILLEMET_REACH) : start]
+    return match.group(0).endswith("\u00bb") and opened_before
+
+
+def _mojibake_spans(s: str) -> list[tuple[int, int]]:
+    repairable = [(start, end) for start, end, _ in _mojibake_fixes(s)]
+    truncated = [
+        match.span()
+        for match in _TRUNCATED_MOJIBAKE_RE.finditer(s)
+        if not _closes_guillemet(s, match)
+    ]
+    return repairable + truncated
+
+
+def garbled_ratio(s: str) -> float:
+    """Share of non-whitespace characters that are U+FFFD or part of a mojibake sequence."""
+    visible = len(s) - sum(1 for c in s if c.isspace())
+    if visible == 0:
+        return 0.0
+    mojibake_chars = sum(end - start for start, end in _mojibake_spans(s))
+    return (mojibake_chars + s.count("\ufffd")) / visible
+
+
+def count_mojibake(s: str) -> int:
+    """Number of mojibake sequences ("Ä‘", "áº£", "Æ°", truncated "á»" …) in s."""
+    return len(_mojibake_spans(s))
+
+
+def looks_mojibake(s: str) -> bool:
+    """True when s contains UTF-8-read-as-cp1252 sequences for Vietnamese characters.
+
+    One sequence is enough: each accepted sequence decodes to a Vietnamese letter or
+    typographic mark, and legitimate text practically never spells one out.
+    """
+    return count_mojibake(s) > 0
+
+
+def _whole_text_repair(s: str) -> str | None:
+    """Re-read the entire string as UTF-8 if every character maps back to one byte."""
+    try:
+        raw = bytes(_CHAR_TO_BYTE[c] for c in s)
+    except KeyError:
+        return None  # a character a cp1252 reader cannot produce: not uniformly mis-decoded
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+# When the page was decoded with a strict cp1252 reader, the undefined byte 0x90 of "Đ"
+# (C4 90) vanished or became U+FFFD. "Ä" followed by something that is not a continuation
+# can then only have been "Đ" in Vietnamese text (the other C4 xx letters are not Vietnamese:
+# ā č ď ĝ). Applied only to text that already has other mojibake.
+_LOST_D_STROKE_RE = re.compile(f"\u00c4(?:\ufffd|(?!{_C}))")
+# "và" = 76 C3 A0; read as cp1252 → "vÃ\xa0", and once NBSP became a space → "vÃ ".
+# A capital "Ã" after a lower-case letter never happens in Vietnamese.
+_LOST_A_GRAVE_RE = re.compile(r"(?<=[^\W\d_])\u00c3 ")
+
+
+def _restore_a_grave(match: re.Match[str]) -> str:
+    after_lowercase = match.string[match.start() - 1].islower()
+    return "\u00e0 " if after_lowercase else match.group(0)
+
+
+def _segment_repair(s: str) -> str:
+    """Repair mojibake sequences one by one (for pages mixing good and broken text)."""
+    pieces, last = [], 0
+    for start, end, fixed in _mojibake_fixes(s):
+        pieces += [s[last:start], fixed]
+        last = end
+    s = "".join(pieces) + s[last:]
+    s = _LOST_D_STROKE_RE.sub("\u0110", s)
+    return _LOST_A_GRAVE_RE.sub(_restore_a_grave, s)
+
+
+def repair_mojibake(s: str) -> str:
+    """Undo UTF-8-read-as-cp1252/latin-1, also twice-mis-decoded text; unchanged if clean.
+
+    The whole-text round trip is exact; segment repair is the fallback when the string
+    also holds characters a single-byte reader cannot produce.
+    """
+    for _ in range(3):  # double or triple mis-decoding happens with re-published texts
+        if not looks_mojibake(s):
+            break
+        whole = _whole_text_repair(s)
+        candidate = whole if whole is not None else _segment_repair(s)
+        if count_mojibake(candidate) >= count_mojibake(s):
+            break  # the repair did not make things better; keep what we have
+        s = candidate
+    return s
+
+
+# --------------------------------------------------------------------------------------------
+# Comparison keys
+# --------------------------------------------------------------------------------------------
+
+# Old style puts the tone on the second vowel of open syllables ending in oa/oe/uy ("hoà",
+# "khoẻ", "thuỷ"), new style on the first ("hòa", "khỏe", "thủy"). Only word-final pairs
+# differ: closed syllables (hoàn, toán, huỳnh) never move, and in "qu" + y the u is part of
+# the consonant (quý). Works on NFD text, where the tone is a separate combining mark; the
+# lookahead also rejects further marks, so "hoặc" (a + dot below + breve) is left alone.
+_OLD_STYLE_TONE_RE = re.compile(
+    f"(o)([ae])([{_TONE_MARKS}])(?![\\w\u0300-\u036f])"
+    f"|(?<!q)(u)(y)([{_TONE_MARKS}])(?![\\w\u0300-\u036f])"
+)
+
+
+def _tone_on_first_vowel(match: re.Match[str]) -> str:
+    first, second, tone = (g for g in match.groups() if g is not None)
+    return first + tone + second
+
+
+def _unify_tone_placement(lowercase_text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", lowercase_text)
+    moved = _OLD_STYLE_TONE_RE.sub(_tone_on_first_vowel, decomposed)
+    return unicodedata.normalize("NFC", moved)
+
+
+_NOT_WORD_RE = re.compile(r"[\W_]+")
+
+
+def fold_for_compare(s: str) -> str:
+    """Key for near-duplicate comparison: lower case, no punctuation, one tone style.
+
+    Never use it as output text; it deliberately loses information.
+    """
+    s = normalize_text(s).lower()
+    s = _unify_tone_placement(s)
+    return _NOT_WORD_RE.sub(" ", s).strip()
+
+
+def similarity(a: str, b: str) -> float:
+    """Word-level similarity in [0, 1] of two paragraphs (1.0 = same after folding)."""
+    key_a, key_b = fold_for_compare(a), fold_for_compare(b)
+    if key_a == key_b:
+        return 1.0
+    words_a, words_b = key_a.split(), key_b.split()
+    if not words_a or not words_b:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, words_a, words_b, autojunk=False)
+    return matcher.ratio()
