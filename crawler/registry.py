@@ -1,0 +1,22 @@
+"""The site configs, loaded once per process and config folder.
+
+The spiders, the duplicate filter, the download handler and the cleaner all need the
+same ConfigRegistry; parsing and validating the YAML once keeps them consistent.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from cleaners.siteconfig import ConfigRegistry, config_dir
+
+
+@lru_cache(maxsize=None)
+def _load(root: Path) -> ConfigRegistry:
+    return ConfigRegistry(root)
+
+
+def load_registry(root: str | Path | None = None) -> ConfigRegistry:
+    """The registry of `root`, else of $VNNEWS_CONFIG, else of config/ in the repository."""
+    return _load(Path(root).resolve() if root else config_dir().resolve())

@@ -1,0 +1,84 @@
+"""Download handler that can send the configured sites' requests to the loopback replica.
+
+With VNNEWS_REPLICA = "127.0.0.1:PORT", a request for any configured site's domain
+(https://baolaichau.vn/x) is sent as http://127.0.0.1:PORT/x with the header
+"Host: baolaichau.vn", and the response comes back under the original URL. So configs keep
+the real domains, links on replica pages resolve to the real domains, and everything
+after the download (robots.txt, redirects, the dupefilter, the corpus) sees the real site.
+Any other request, and every request when the setting is empty, goes to Scrapy's own
+HTTP handler unchanged.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from scrapy import Request
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
+
+from .registry import load_registry
+
+_HOST_PORT = re.compile(r"^(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})$")
+
+
+def parse_replica(value: str) -> tuple[str, int]:
+    """'127.0.0.1:8080' -> ('127.0.0.1', 8080); a clear error for anything else."""
+    match = _HOST_PORT.match(value.strip())
+    if not match or not 0 < int(match.group("port")) < 65536:
+        raise ValueError(f"VNNEWS_REPLICA: expected HOST:PORT such as 127.0.0.1:8080, got {value!r}")
+    host = match.group("host").strip("[]")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:  # the replica is a test fixture; it must never stand in for a real server
+        raise ValueError(f"VNNEWS_REPLICA: expected a loopback address (127.0.0.1, ::1, localhost), got {host!r}")
+    return host, int(match.group("port"))
+
+
+class ReplicaDownloadHandler(BaseDownloadHandler):
+    """DOWNLOAD_HANDLERS for http and https."""
+
+    lazy = False
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.http = build_from_crawler(HTTP11DownloadHandler, crawler)
+        value = crawler.settings.get("VNNEWS_REPLICA") or ""
+        self.replica = parse_replica(value) if value else None
+        self.registry = load_registry()
+        self.stats = crawler.stats
+
+    def routes_to_replica(self, request: Request) -> bool:
+        return bool(self.replica) and self.registry.site_for_url(request.url) is not None
+
+    def replica_request(self, request: Request) -> Request:
+        parts = urlparse_cached(request)
+        host, port = self.replica
+        netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        path = parts.path or "/"
+        url = f"http://{netloc}{path}" + (f"?{parts.query}" if parts.query else "")
+        headers = request.headers.copy()
+        headers[b"Host"] = parts.netloc.encode("ascii")
+        headers.pop(b"Proxy-Authorization", None)
+        # a proxy from the environment must not see loopback traffic
+        meta = {k: v for k, v in request.meta.items() if k not in ("proxy", "_auth_proxy")}
+        return request.replace(url=url, headers=headers, meta=meta)
+
+    async def download_request(self, request: Request) -> Response:
+        if not self.routes_to_replica(request):
+            return await self.http.download_request(request)
+        self.stats.inc_value("replica/requests")
+        local = self.replica_request(request)
+        response = await self.http.download_request(local)
+        if "download_latency" in local.meta:
+            request.meta["download_latency"] = local.meta["download_latency"]
+        return response.replace(url=request.url, request=request)
+
+    async def close(self) -> None:
+        await self.http.close()

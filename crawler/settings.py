@@ -1,0 +1,109 @@
+"""Every Scrapy setting of vnnews, in one place.
+
+Per-site politeness (delay, concurrency, AutoThrottle) comes from config/sites/<site>.yaml
+and is applied by the spider (crawler/spider.py) on top of the defaults here. Our own
+settings are prefixed VNNEWS_. Override any of them with `scrapy crawl -s NAME=VALUE`.
+"""
+
+import os
+
+from crawler import __version__
+
+BOT_NAME = "vnnews"
+
+# Spiders are generated from config/sites/*.yaml ($VNNEWS_CONFIG overrides the folder);
+# adding a site needs no Python, so there is no NEWSPIDER_MODULE for `scrapy genspider`.
+SPIDER_MODULES = ["crawler.spiders"]
+
+# --- vnnews ------------------------------------------------------------------------------
+
+# Where the corpus goes: <dir>/corpus/NNN_<id>.txt, manifest.jsonl, rejects.jsonl, raw/*.warc.gz.
+VNNEWS_OUTPUT = "output"
+
+# HOST:PORT of the loopback replica server (crawler/replica). When set, requests for every
+# configured site's domain go there with their original Host header; responses keep the
+# real URLs. Empty: crawl the real sites.
+VNNEWS_REPLICA = ""
+
+# Keep every fetched page raw in WARC files under <output>/raw/, for `vnnews reprocess`.
+VNNEWS_ARCHIVE = True
+# Start a new WARC file once the current one passes this size (gzip'd bytes).
+VNNEWS_ARCHIVE_MAX_BYTES = 512 * 1024 * 1024
+
+# Apply each site's YAML politeness (delay, concurrency, AutoThrottle). `vnnews demo` and
+# the tests turn it off for the loopback replica only; never for real sites.
+VNNEWS_SITE_POLITENESS = True
+
+# Who to contact about the crawler; goes into the User-Agent. Set it to your own address
+# (environment variable or -s VNNEWS_CONTACT=...) before crawling real sites.
+VNNEWS_CONTACT = os.environ.get("VNNEWS_CONTACT", "https://github.com/vnnews/vnnews")
+
+# --- politeness ----------------------------------------------------------------------------
+
+# Identify ourselves; Common Crawl and most webmasters ask for a name and a contact.
+# The spider rebuilds it when VNNEWS_CONTACT is given on the command line.
+USER_AGENT = f"vnnews/{__version__} (+{VNNEWS_CONTACT})"
+
+# robots.txt is obeyed. Note: Scrapy treats a robots.txt answering 5xx as "allow all".
+ROBOTSTXT_OBEY = True
+
+# Provincial servers are small: one request at a time per site, a few sites in parallel.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 3  # default for sites whose YAML says nothing; Common Crawl news uses 9 s
+
+# Back off when a server slows down; the YAML can turn it off per site.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 3
+AUTOTHROTTLE_MAX_DELAY = 60
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# --- robustness ----------------------------------------------------------------------------
+
+DOWNLOAD_TIMEOUT = 30  # slow .gov.vn servers; Common Crawl uses 30 s for Asian news sites
+RETRY_TIMES = 3
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # also applied after decompression: bombs are cut off
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated page is an error, never a half article
+REDIRECT_MAX_TIMES = 10
+# Certificate verification stays off (Scrapy's default): many .gov.vn chains are broken.
+
+# Error pages reach the spider so an article URL that answers 404/500 ends in rejects.jsonl
+# with its status instead of vanishing; listing pages with an error status are not followed.
+HTTPERROR_ALLOW_ALL = True
+
+# Listing depth is bounded per site by discovery.max_listing_pages, so no global DEPTH_LIMIT.
+DEPTH_LIMIT = 0
+MEMUSAGE_LIMIT_MB = 2048
+CLOSESPIDER_ERRORCOUNT = 200
+
+# --- duplicate requests ----------------------------------------------------------------------
+
+# Requests are fingerprinted on the canonical URL (crawler/urls.py): tracking parameters,
+# NFC/NFD slugs, http/https, www and CMS index.php variants are one page.
+# (REQUEST_FINGERPRINTER_IMPLEMENTATION no longer exists in Scrapy 2.19; the class is the API.)
+REQUEST_FINGERPRINTER_CLASS = "crawler.dupefilter.CanonicalRequestFingerprinter"
+# Lets a redirect through when it only changes the spelling (http -> https), which the
+# canonical fingerprint alone would drop as a duplicate of the request it came from.
+DUPEFILTER_CLASS = "crawler.dupefilter.CanonicalDupeFilter"
+
+# --- components ------------------------------------------------------------------------------
+
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.replica_handler.ReplicaDownloadHandler",
+    "https": "crawler.replica_handler.ReplicaDownloadHandler",
+}
+
+# Every fetched page passes in order: archived raw, cleaned (article candidates), written.
+ITEM_PIPELINES = {
+    "crawler.archive.ArchivePipeline": 100,
+    "crawler.pipelines.CleanPipeline": 200,
+    "crawler.pipelines.CorpusPipeline": 300,
+}
+
+# No open ports on crawl machines: the telnet console and Scrapy 2.19's remote-control
+# HTTP server (which can run code in the crawler) stay off.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,218 @@
+"""SiteSpider: one crawl of one configured site, driven entirely by its YAML.
+
+Discovery follows the config: start URLs, RSS/Atom feeds, sitemaps (and sitemap
+indexes), category listings with their pagination (bounded by max_listing_pages), and
+article links recognised by the allow/deny patterns. Every page received becomes a
+PageItem; the pipelines archive it, clean the article candidates and write the corpus.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Iterator
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+
+from . import __version__
+from .discovery import TooLarge, feed_links, sitemap_links
+from .items import PageItem
+from .registry import load_registry
+from .urls import Canonicalizer
+
+KIND = "vnnews_kind"  # request meta: why the page was asked for (article, listing, feed, ...)
+LISTING_DEPTH = "vnnews_listing_depth"  # request meta: page number - 1 within a listing chain
+SITEMAP_DEPTH = "vnnews_sitemap_depth"  # request meta: nesting of sitemap indexes
+MAX_SITEMAP_DEPTH = 3
+ARTICLE_PRIORITY = 10  # fetch known articles before walking further down the listings
+
+
+def politeness_settings(site) -> dict:
+    """The Scrapy settings a site's YAML politeness block stands for."""
+    politeness = site.politeness
+    return {
+        "DOWNLOAD_DELAY": politeness.delay,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": politeness.concurrency,
+        "AUTOTHROTTLE_ENABLED": politeness.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": politeness.delay,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(politeness.concurrency),
+    }
+
+
+def user_agent(contact: str) -> str:
+    return f"vnnews/{__version__} (+{contact})"
+
+
+def utc_second() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _header_pairs(headers) -> list[tuple[bytes, bytes]]:
+    return [(name, value) for name, values in headers.items() for value in values]
+
+
+class SiteSpider(scrapy.Spider):
+    """Base class; crawler/spiders/sites.py makes one subclass per config/sites/*.yaml."""
+
+    site_name: str = ""
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        site = load_registry().sites[cls.site_name]
+        if settings.getbool("VNNEWS_SITE_POLITENESS", True):
+            settings.setdict(politeness_settings(site), priority="spider")
+        project = SETTINGS_PRIORITIES["project"]
+        if settings.getpriority("VNNEWS_CONTACT") > project >= settings.getpriority("USER_AGENT"):
+            settings.set("USER_AGENT", user_agent(settings.get("VNNEWS_CONTACT")), priority="spider")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        registry = load_registry()
+        self.resolved = registry.resolve(self.site_name)
+        self.site = self.resolved.site
+        self.allowed_domains = list(self.site.domains)
+        self.canonical = Canonicalizer(registry)
+        self.listing_res = [re.compile(p) for p in self.resolved.discovery.listing_patterns]
+
+    # start -----------------------------------------------------------------------------------
+    async def start(self):
+        discovery = self.resolved.discovery
+        for url in self.site.start_urls:
+            yield self._request(url, "page")
+        for url in discovery.listings:
+            yield self._request(url, "listing", {LISTING_DEPTH: 0})
+        for url in discovery.feeds:
+            yield self._request(url, "feed", callback=self.parse_feed)
+        for url in discovery.sitemaps:
+            yield self._request(url, "sitemap", {SITEMAP_DEPTH: 0}, callback=self.parse_sitemap)
+
+    def _request(self, url: str, kind: str, meta: dict | None = None, callback=None,
+                 priority: int = 0) -> scrapy.Request:
+        return scrapy.Request(self.site.absolute(url), callback=callback or self.parse,
+                              meta={KIND: kind, **(meta or {})}, priority=priority)
+
+    # classification --------------------------------------------------------------------------
+    def is_listing_url(self, url: str) -> bool:
+        parts = urlsplit(url)
+        tail = parts.path + ("?" + parts.query if parts.query else "")
+        return any(p.search(tail) for p in self.listing_res)
+
+    def is_article_candidate(self, response: Response) -> bool:
+        """Asked for as an article, or its final or first URL looks like one."""
+        urls = [response.url, *response.meta.get("redirect_urls", [])]
+        return response.meta.get(KIND) == "article" or any(self.resolved.is_article_url(u) for u in urls)
+
+    def page_kind(self, response: Response) -> str:
+        if self.is_article_candidate(response):
+            return "article"
+        if LISTING_DEPTH in response.meta or self.is_listing_url(response.url):
+            return "listing"
+        return response.meta.get(KIND, "page")
+
+    def page_item(self, response: Response, kind: str) -> PageItem:
+        redirects = response.meta.get("redirect_urls") or []
+        return PageItem(
+            url=response.url,
+            canonical_url=self.canonical(response.url),
+            site=self.site.name,
+            status=response.status,
+            body=response.body,
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
+            kind=kind,
+            is_article_candidate=kind == "article",
+            fetched_at=utc_second(),
+            request_url=redirects[0] if redirects else None,
+            response_headers=_header_pairs(response.headers),
+            request_headers=_header_pairs(response.request.headers) if response.request else [],
+            method=response.request.method if response.request else "GET",
+        )
+
+    # callbacks -------------------------------------------------------------------------------
+    def parse(self, response: Response, **kwargs) -> Iterator:
+        """An HTML page: hand it on, then follow its article, listing and pagination links."""
+        kind = self.page_kind(response)
+        yield self.page_item(response, kind)
+        if not 200 <= response.status < 300 or not isinstance(response, TextResponse):
+            return
+        yield from self._follow_pagination(response, kind)
+        yield from self._follow_links(response, kind)
+
+    def parse_feed(self, response: Response) -> Iterator:
+        yield self.page_item(response, "feed")
+        if not 200 <= response.status < 300:
+            return
+        links = feed_links(response.body, response.url)
+        self.crawler.stats.inc_value("discovery/feed_links", len(links))
+        for url in links:
+            if self._wanted_article(url):
+                yield self._request(url, "article", priority=ARTICLE_PRIORITY)
+
+    def parse_sitemap(self, response: Response) -> Iterator:
+        yield self.page_item(response, "sitemap")
+        if not 200 <= response.status < 300:
+            return
+        try:
+            kind, links = sitemap_links(response.body, response.url, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        except TooLarge as exc:
+            self.logger.warning("sitemap %s skipped: %s", response.url, exc)
+            self.crawler.stats.inc_value("discovery/sitemap_too_large")
+            return
+        self.crawler.stats.inc_value("discovery/sitemap_links", len(links))
+        depth = response.meta.get(SITEMAP_DEPTH, 0)
+        for url in links:
+            if kind == "index" and depth < MAX_SITEMAP_DEPTH and self.site.owns(url):
+                yield self._request(url, "sitemap", {SITEMAP_DEPTH: depth + 1}, callback=self.parse_sitemap)
+            elif kind == "urlset" and self._wanted_article(url):
+                yield self._request(url, "article", priority=ARTICLE_PRIORITY)
+
+    # following -------------------------------------------------------------------------------
+    def _wanted_article(self, url: str) -> bool:
+        return self.site.owns(url) and self.resolved.is_article_url(url)
+
+    def _links(self, response: TextResponse, selector: str = "a") -> Iterator[str]:
+        for href in response.css(f"{selector}::attr(href)").getall():
+            href = href.strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+                continue
+            url = response.urljoin(href)
+            if urlsplit(url).scheme in ("http", "https") and self.site.owns(url):
+                yield url
+
+    def _next_listing(self, url: str, depth: int) -> scrapy.Request | None:
+        if depth >= self.resolved.discovery.max_listing_pages:
+            self.crawler.stats.inc_value("discovery/listing_depth_reached")
+            return None
+        return self._request(url, "listing", {LISTING_DEPTH: depth})
+
+    def _follow_pagination(self, response: TextResponse, kind: str) -> Iterator[scrapy.Request]:
+        if kind == "article":
+            return
+        depth = response.meta.get(LISTING_DEPTH, 0)
+        for selector in self.resolved.discovery.pagination:
+            for anchor in response.css(selector):
+                hrefs = [anchor.attrib["href"]] if "href" in anchor.attrib else anchor.css("a::attr(href)").getall()
+                for href in hrefs:
+                    url = response.urljoin(href.strip())
+                    if self.site.owns(url) and not self.resolved.is_article_url(url):
+                        request = self._next_listing(url, depth + 1)
+                        if request:
+                            yield request
+
+    def _follow_links(self, response: TextResponse, kind: str) -> Iterator[scrapy.Request]:
+        """Articles from any page; listings only from non-article pages. A listing found on a
+        listing page is counted one page deeper, so pagination drawn as plain links is bounded."""
+        stats = self.crawler.stats
+        next_depth = response.meta.get(LISTING_DEPTH, -1) + 1 if kind == "listing" else 0
+        for url in self._links(response):
+            if self.resolved.is_article_url(url):
+                stats.inc_value("discovery/article_links")
+                yield self._request(url, "article", priority=ARTICLE_PRIORITY)
+            elif kind != "article" and self.is_listing_url(url):
+                stats.inc_value("discovery/listing_links")
+                request = self._next_listing(url, next_depth)
+                if request:
+                    yield request
