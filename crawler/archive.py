@@ -1,0 +1,195 @@
+"""Every fetched page, kept raw in WARC files under <output>/raw/ (warcio, gzip'd).
+
+The archive is what `vnnews reprocess` rebuilds the corpus from, with improved cleaners
+and no network. It is written by an item pipeline placed before the cleaner, so records
+are in the order the corpus is written and a replay gives the same sequence numbers.
+
+Each page is a request record and a response record under the page's real URL. The
+response record holds the body as the spider received it (after HTTP decompression and
+dechunking, so its Content-Length is rewritten) plus three vnnews fields: the site, the
+kind of page, and the first URL when a redirect led here. Files are written as
+`*.warc.gz.open` and renamed when complete (Heritrix's convention); every page is
+flushed and fsynced before the cleaner sees it, so the archive never lags the corpus.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import os
+from http import HTTPStatus
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import NotConfigured
+from w3lib.url import safe_url_string
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from . import __version__
+from .items import PageItem
+from .shared import SharedWriters
+
+logger = logging.getLogger(__name__)
+
+RAW_DIR = "raw"
+OPEN_SUFFIX = ".open"
+SITE_HEADER, KIND_HEADER, FIRST_URL_HEADER = "WARC-Vnnews-Site", "WARC-Vnnews-Kind", "WARC-Vnnews-Request-URL"
+# the body is stored decoded, so headers describing the wire encoding would lie
+_WIRE_HEADERS = {b"content-length", b"content-encoding", b"transfer-encoding"}
+
+
+def warc_date(fetched_at: str) -> str:
+    return fetched_at if fetched_at.endswith("Z") else fetched_at + "Z"
+
+
+def _text_headers(pairs) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs]
+
+
+class WarcArchive:
+    """Appends pages to rotating WARC files in one folder."""
+
+    def __init__(self, raw_dir: str | os.PathLike, max_bytes: int = 512 * 1024 * 1024):
+        self.raw_dir = Path(raw_dir)
+        self.raw_dir.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.run_stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        self.serial = 0
+        self._fh = None
+        self._path: Path | None = None
+        self._writer: WARCWriter | None = None
+        self.pages_written = 0
+
+    def _open_next(self) -> None:
+        name = f"vnnews-{self.run_stamp}-{os.getpid()}-{self.serial:05d}.warc.gz"
+        self.serial += 1
+        self._path = self.raw_dir / (name + OPEN_SUFFIX)
+        self._fh = self._path.open("xb")
+        self._writer = WARCWriter(self._fh, gzip=True)
+        info = {"software": f"vnnews/{__version__} (Scrapy, warcio)", "format": "WARC File Format 1.0",
+                "description": "pages fetched by a vnnews crawl; bodies stored as the spider received them"}
+        self._writer.write_record(self._writer.create_warcinfo_record(name, info))
+
+    def _finish_file(self) -> None:
+        if self._fh is None:
+            return
+        self._fh.close()
+        self._path.rename(self._path.with_name(self._path.name[: -len(OPEN_SUFFIX)]))
+        self._fh = self._writer = self._path = None
+
+    def write(self, page: PageItem) -> None:
+        if self._fh is None:
+            self._open_next()
+        date = warc_date(page.fetched_at)
+        url = safe_url_string(page.url)  # WARC and HTTP headers are ASCII; Scrapy URLs already are
+        request = self._request_record(page, url, date)
+        response = self._response_record(page, url, date, request.rec_headers.get_header("WARC-Record-ID"))
+        self._writer.write_record(request)
+        self._writer.write_record(response)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self.pages_written += 1
+        if self._fh.tell() >= self.max_bytes:
+            self._finish_file()
+
+    def _request_record(self, page: PageItem, url: str, date: str):
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = _text_headers(page.request_headers)
+        if not any(k.lower() == "host" for k, _ in headers):
+            headers.insert(0, ("Host", parts.netloc))
+        http = StatusAndHeaders(f"{page.method} {target} HTTP/1.1", headers, is_http_request=True)
+        return self._writer.create_warc_record(url, "request", http_headers=http, payload=io.BytesIO(b""),
+                                               length=0, warc_headers_dict={"WARC-Date": date})
+
+    def _response_record(self, page: PageItem, url: str, date: str, request_id: str):
+        headers = [(k, v) for k, v in _text_headers(page.response_headers) if k.lower().encode() not in _WIRE_HEADERS]
+        headers.append(("Content-Length", str(len(page.body))))
+        try:
+            status = f"{page.status} {HTTPStatus(page.status).phrase}"
+        except ValueError:  # a status code outside the registry still round-trips
+            status = f"{page.status} Unknown"
+        http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+        fields = {"WARC-Date": date, "WARC-Concurrent-To": request_id, SITE_HEADER: page.site, KIND_HEADER: page.kind}
+        if page.request_url:
+            fields[FIRST_URL_HEADER] = safe_url_string(page.request_url)
+        return self._writer.create_warc_record(url, "response", http_headers=http,
+                                               payload=io.BytesIO(page.body), length=len(page.body),
+                                               warc_headers_dict=fields)
+
+    def close(self) -> None:
+        self._finish_file()
+
+
+def archive_files(raw_dir: str | os.PathLike) -> list[Path]:
+    """The WARC files of a folder in write order (names start with the run's UTC time).
+    A `.open` file is the last file of a run that was killed; its complete records count."""
+    raw = Path(raw_dir)
+    files = [p for p in raw.iterdir() if p.name.endswith((".warc.gz", ".warc.gz" + OPEN_SUFFIX))]
+    return sorted(files, key=lambda p: p.name.removesuffix(OPEN_SUFFIX))
+
+
+def _page_from_record(record) -> PageItem:
+    fields = record.rec_headers
+    http = record.http_headers
+    body = record.content_stream().read()
+    url = fields.get_header("WARC-Target-URI")
+    return PageItem(
+        url=url, canonical_url="", site=fields.get_header(SITE_HEADER) or "",
+        status=int(http.get_statuscode() or 0), body=body, content_type=http.get_header("Content-Type"),
+        kind=fields.get_header(KIND_HEADER) or "page", is_article_candidate=fields.get_header(KIND_HEADER) == "article",
+        fetched_at=fields.get_header("WARC-Date"), request_url=fields.get_header(FIRST_URL_HEADER),
+        response_headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in http.headers],
+    )
+
+
+def read_pages(raw_dir: str | os.PathLike) -> Iterator[PageItem]:
+    """Every archived page, in the order it was written (canonical_url left to the caller)."""
+    for path in archive_files(raw_dir):
+        with path.open("rb") as fh:
+            try:
+                for record in ArchiveIterator(fh):
+                    if record.rec_type == "response":
+                        yield _page_from_record(record)
+            except Exception as exc:  # warcio raises assorted errors on a torn gzip member
+                logger.warning("%s: stopped at a damaged record (an interrupted run?): %s", path, exc)
+
+
+# --- the Scrapy side ----------------------------------------------------------------------
+
+_archives: SharedWriters[WarcArchive] = SharedWriters()
+
+
+class ArchivePipeline:
+    """Item pipeline: archives every PageItem before it is cleaned. VNNEWS_ARCHIVE=False turns it off."""
+
+    def __init__(self, crawler, raw_dir: Path):
+        self.crawler = crawler
+        self.raw_dir = raw_dir
+        self.archive: WarcArchive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("VNNEWS_ARCHIVE"):
+            raise NotConfigured("VNNEWS_ARCHIVE is off")
+        raw_dir = Path(crawler.settings.get("VNNEWS_OUTPUT") or "output") / RAW_DIR
+        return cls(crawler, raw_dir)
+
+    def open_spider(self) -> None:
+        max_bytes = self.crawler.settings.getint("VNNEWS_ARCHIVE_MAX_BYTES")
+        self.archive = _archives.acquire(self.raw_dir, lambda folder: WarcArchive(folder, max_bytes))
+
+    def close_spider(self) -> None:
+        if self.archive is not None:
+            _archives.release(self.raw_dir)
+            self.archive = None
+
+    def process_item(self, item):
+        if isinstance(item, PageItem) and self.archive is not None:
+            self.archive.write(item)
+            self.crawler.stats.inc_value("archive/pages")
+        return item
