@@ -14,7 +14,9 @@ flushed and fsynced before the cleaner sees it, so the archive never lags the co
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import io
 import logging
 import os
@@ -133,11 +135,24 @@ def archive_files(raw_dir: str | os.PathLike) -> list[Path]:
     return sorted(files, key=lambda p: p.name.removesuffix(OPEN_SUFFIX))
 
 
+class DamagedRecord(ValueError):
+    """A record cut short (a killed run): its body does not match the digest written with it."""
+
+
+def _payload_intact(digest: str | None, body: bytes) -> bool:
+    """warcio writes `sha1:<base32>` of the body; a torn record fails it (even a torn header)."""
+    if not digest or not digest.startswith("sha1:"):
+        return False
+    return base64.b32encode(hashlib.sha1(body).digest()).decode("ascii") == digest[5:]
+
+
 def _page_from_record(record) -> PageItem:
     fields = record.rec_headers
     http = record.http_headers
     body = record.content_stream().read()
     url = fields.get_header("WARC-Target-URI")
+    if not _payload_intact(fields.get_header("WARC-Payload-Digest"), body):
+        raise DamagedRecord(f"{url}: the body does not match its WARC-Payload-Digest")
     return PageItem(
         url=url, canonical_url="", site=fields.get_header(SITE_HEADER) or "",
         status=int(http.get_statuscode() or 0), body=body, content_type=http.get_header("Content-Type"),

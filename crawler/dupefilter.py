@@ -52,12 +52,14 @@ class CanonicalDupeFilter(RFPDupeFilter):
 
     stats = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.canonical = getattr(self.fingerprinter, "canonical", None) or Canonicalizer(load_registry())
+
     @classmethod
     def from_crawler(cls, crawler):
         dupefilter = super().from_crawler(crawler)
         dupefilter.stats = crawler.stats
-        dupefilter.canonical = getattr(crawler.request_fingerprinter, "canonical", None) \
-            or Canonicalizer(load_registry())
         return dupefilter
 
     def request_seen(self, request) -> bool:

@@ -41,6 +41,20 @@ def parse_replica(value: str) -> tuple[str, int]:
     return host, int(match.group("port"))
 
 
+def to_replica(request: Request, host: str, port: int) -> Request:
+    """The same request sent to http://HOST:PORT, with the real host in the Host header."""
+    parts = urlparse_cached(request)
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    url = f"http://{netloc}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
+    headers = request.headers.copy()
+    real_host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    headers[b"Host"] = real_host.encode("ascii")
+    headers.pop(b"Proxy-Authorization", None)
+    # a proxy from the environment must not see loopback traffic
+    meta = {k: v for k, v in request.meta.items() if k not in ("proxy", "_auth_proxy")}
+    return request.replace(url=url, headers=headers, meta=meta)
+
+
 class ReplicaDownloadHandler(BaseDownloadHandler):
     """DOWNLOAD_HANDLERS for http and https."""
 
@@ -57,24 +71,11 @@ class ReplicaDownloadHandler(BaseDownloadHandler):
     def routes_to_replica(self, request: Request) -> bool:
         return bool(self.replica) and self.registry.site_for_url(request.url) is not None
 
-    def replica_request(self, request: Request) -> Request:
-        parts = urlparse_cached(request)
-        host, port = self.replica
-        netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        path = parts.path or "/"
-        url = f"http://{netloc}{path}" + (f"?{parts.query}" if parts.query else "")
-        headers = request.headers.copy()
-        headers[b"Host"] = parts.netloc.encode("ascii")
-        headers.pop(b"Proxy-Authorization", None)
-        # a proxy from the environment must not see loopback traffic
-        meta = {k: v for k, v in request.meta.items() if k not in ("proxy", "_auth_proxy")}
-        return request.replace(url=url, headers=headers, meta=meta)
-
     async def download_request(self, request: Request) -> Response:
         if not self.routes_to_replica(request):
             return await self.http.download_request(request)
         self.stats.inc_value("replica/requests")
-        local = self.replica_request(request)
+        local = to_replica(request, *self.replica)
         response = await self.http.download_request(local)
         if "download_latency" in local.meta:
             request.meta["download_latency"] = local.meta["download_latency"]
