@@ -15,6 +15,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from .siteconfig import ExtractRules, FieldRule
+from .vi.text import collapse_whitespace
 
 # Elements whose start or end breaks a paragraph.
 BLOCK_TAGS = frozenset(
@@ -26,8 +27,12 @@ SKIP_TAGS = frozenset("script style noscript template iframe object embed svg ca
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
 # Hidden elements never reach the reader (NukeViet's schema spans, 4.5+'s hidden #imgpreview copy).
-HIDDEN_SELECTOR = ".hidden, .hide, .d-none, .sr-only, .visually-hidden, [hidden], [aria-hidden=true]"
+HIDDEN_SELECTOR = ".hidden, .hide, .d-none, .sr-only, .visually-hidden, [hidden]"
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# "hidden md:block" (Tailwind) or "d-none d-md-block" (Bootstrap) is hidden on phones only.
+_SHOWN_ON_WIDER_SCREENS = re.compile(r"\b\w+:(block|flex|inline|inline-block|grid|table|contents)\b"
+                                     r"|\bd-(sm|md|lg|xl|xxl)-(block|flex|inline|inline-block|grid|table)\b"
+                                     r"|\bvisible-(sm|md|lg)")
 
 
 @dataclass
@@ -102,7 +107,15 @@ def remove_matching(tree, selectors, rule: str, removed: list[Removed], label: s
 
 
 def remove_hidden(tree, removed: list[Removed]) -> int:
-    count = remove_matching(tree, [HIDDEN_SELECTOR], "hidden", removed, label="hidden class or attribute")
+    count = 0
+    for element in css(HIDDEN_SELECTOR)(tree):
+        if element.getparent() is None or _SHOWN_ON_WIDER_SCREENS.search(element.get("class", "")):
+            continue
+        text = " ".join(element.text_content().split())
+        if text:
+            removed.append(Removed("hidden: hidden class or attribute", text[:200]))
+        drop_element(element)
+        count += 1
     for element in tree.xpath("//*[@style]"):
         if element.getparent() is not None and _DISPLAY_NONE.search(element.get("style", "")):
             text = " ".join(element.text_content().split())
@@ -148,7 +161,7 @@ def to_blocks(root, kinds: dict) -> list[Block]:
         text = "".join(buffer)
         buffer.clear()
         if text.strip():
-            blocks.append(Block(" ".join(text.split()), kind))
+            blocks.append(Block(collapse_whitespace(text), kind))
 
     def walk(element):
         tag = element.tag if isinstance(element.tag, str) else None

@@ -13,13 +13,14 @@ from urllib.parse import urlsplit
 
 from .decode import DecodeError, decode_html
 from .document import CleanResult, Document, Rejected, Removal
-from .extract import Block, DomExtraction, css, extract_with_rules, parse_html, remove_hidden
+from .extract import Block, DomExtraction, css, extract_with_rules, parse_html
 from .language import detect_language
 from .siteconfig import ConfigRegistry, ResolvedSite
 from .steps import DEFAULT_STEPS, PageState, run_steps
 from .structured import structured_metadata
 from .vi import boilerplate
 from .vi.dates import is_header_clock, parse_iso_like, parse_vietnamese_date
+from .vi.text import collapse_whitespace
 
 GENERIC = "generic"
 DEFAULT_MIN_CHARS = 120  # a two-paragraph brief is longer; a listing stub or error page is not
@@ -243,7 +244,8 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     import trafilatura
 
     out = DomExtraction(title=generic_title(tree, structured))
-    remove_hidden(tree, out.removed)
+    # No hidden-element removal here: on unknown sites "hidden" often marks content that
+    # scripts reveal (tabs, responsive layouts); trafilatura judges visibility itself.
     lead = generic_lead(tree)
     found = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
                                         include_images=True, include_links=True, deduplicate=False,
@@ -284,7 +286,7 @@ def _blocks_from_extraction(body) -> list[Block]:
 
 
 def _flat(element) -> str:
-    return " ".join("".join(element.itertext()).split())
+    return collapse_whitespace("".join(element.itertext()))
 
 
 def _inside(element, tags) -> bool:

@@ -14,7 +14,7 @@ import pytest
 from cleaners.document import METADATA_FIELDS
 from cleaners.siteconfig import ConfigRegistry
 
-from .conftest import SITE_FIXTURES
+from conftest import SITE_FIXTURES
 
 
 def _fixture_pages():

@@ -42,6 +42,20 @@ def _expand_letter_reference(match: re.Match[str]) -> str:
     return match.group(0)
 
 
+def collapse_whitespace(s: str) -> str:
+    """Runs of whitespace become one space; a lone no-break space between two words stays.
+
+    A single U+00A0 inside a sentence is a character the writer typed (CKEditor writes one
+    for a deliberate non-breaking space) and the corpus keeps it as written; runs, tabs,
+    line breaks and spaces at the ends are layout and go.
+    """
+    return _WHITESPACE_RE.sub(_one_space, s).strip()
+
+
+def _one_space(match: re.Match[str]) -> str:
+    return "\u00a0" if match.group(0) == "\u00a0" else " "
+
+
 def normalize_text(s: str) -> str:
     """One clean NFC line: invisible characters removed, whitespace collapsed, Ð→Đ.
 
@@ -52,7 +66,7 @@ def normalize_text(s: str) -> str:
     s = _NUMERIC_REF_RE.sub(_expand_letter_reference, s)
     s = _INVISIBLE_RE.sub("", s)
     s = s.translate(_ETH_TO_D_STROKE)
-    s = _WHITESPACE_RE.sub(" ", s).strip()
+    s = collapse_whitespace(s)
     return unicodedata.normalize("NFC", s)
 
 
