@@ -96,15 +96,31 @@ class SiteSpider(scrapy.Spider):
                               meta={KIND: kind, **(meta or {})}, priority=priority)
 
     # classification --------------------------------------------------------------------------
+    # A URL is judged as written and in its canonical form, so a CMS variant that the
+    # config's canonical rewrites map onto an article URL (NukeViet's index.php?…&op=…)
+    # is recognised too, and then dropped by the dupefilter when the article was seen.
+    def _spellings(self, url: str) -> tuple[str, ...]:
+        try:
+            canonical = self.canonical(url)
+        except ValueError:
+            return (url,)
+        return (url,) if canonical == url else (url, canonical)
+
+    def is_article_url(self, url: str) -> bool:
+        return any(self.resolved.is_article_url(u) for u in self._spellings(url))
+
     def is_listing_url(self, url: str) -> bool:
-        parts = urlsplit(url)
-        tail = parts.path + ("?" + parts.query if parts.query else "")
-        return any(p.search(tail) for p in self.listing_res)
+        for spelling in self._spellings(url):
+            parts = urlsplit(spelling)
+            tail = parts.path + ("?" + parts.query if parts.query else "")
+            if any(p.search(tail) for p in self.listing_res):
+                return True
+        return False
 
     def is_article_candidate(self, response: Response) -> bool:
         """Asked for as an article, or its final or first URL looks like one."""
         urls = [response.url, *response.meta.get("redirect_urls", [])]
-        return response.meta.get(KIND) == "article" or any(self.resolved.is_article_url(u) for u in urls)
+        return response.meta.get(KIND) == "article" or any(self.is_article_url(u) for u in urls)
 
     def page_kind(self, response: Response) -> str:
         if self.is_article_candidate(response):
@@ -171,7 +187,7 @@ class SiteSpider(scrapy.Spider):
 
     # following -------------------------------------------------------------------------------
     def _wanted_article(self, url: str) -> bool:
-        return self.site.owns(url) and self.resolved.is_article_url(url)
+        return self.site.owns(url) and self.is_article_url(url)
 
     def _links(self, response: TextResponse, selector: str = "a") -> Iterator[str]:
         for href in response.css(f"{selector}::attr(href)").getall():
@@ -197,7 +213,7 @@ class SiteSpider(scrapy.Spider):
                 hrefs = [anchor.attrib["href"]] if "href" in anchor.attrib else anchor.css("a::attr(href)").getall()
                 for href in hrefs:
                     url = response.urljoin(href.strip())
-                    if self.site.owns(url) and not self.resolved.is_article_url(url):
+                    if self.site.owns(url) and not self.is_article_url(url):
                         request = self._next_listing(url, depth + 1)
                         if request:
                             yield request
@@ -208,7 +224,7 @@ class SiteSpider(scrapy.Spider):
         stats = self.crawler.stats
         next_depth = response.meta.get(LISTING_DEPTH, -1) + 1 if kind == "listing" else 0
         for url in self._links(response):
-            if self.resolved.is_article_url(url):
+            if self.is_article_url(url):
                 stats.inc_value("discovery/article_links")
                 yield self._request(url, "article", priority=ARTICLE_PRIORITY)
             elif kind != "article" and self.is_listing_url(url):

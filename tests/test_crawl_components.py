@@ -26,6 +26,7 @@ name: {name}
 title: Site {name}
 domains: [{name}.example.invalid]
 start_urls: [/]
+articles: {{allow: ['^/tin/[a-z0-9-]+-\\d+\\.html$']}}
 politeness: {{delay: 7.5, concurrency: 2, autothrottle: false}}
 """
 
@@ -98,6 +99,21 @@ def test_user_agent_names_the_project_and_the_contact(config):
     settings = project_settings(VNNEWS_CONTACT="x", USER_AGENT="custom")
     spider_class("alpha").update_settings(settings)
     assert settings.get("USER_AGENT") == "custom"
+
+
+def test_spider_judges_links_in_their_canonical_form_too(config):
+    import re
+
+    from crawler.urls import Rewrite, canonicalize
+
+    spider = spider_class("alpha")()
+    assert spider.is_article_url("https://alpha.example.invalid/tin/bai-viet-12.html")
+    raw = "https://alpha.example.invalid/index.php?nv=tin&op=bai-viet-12.html"
+    assert not spider.is_article_url(raw)
+    # as with a config whose canonical_rewrites map the CMS's raw form onto the article URL
+    rule = Rewrite(re.compile(r"^/index\.php\?nv=tin&op=([^&]+)$"), r"/tin/\1")
+    spider.canonical = lambda url: canonicalize(url, "alpha.example.invalid", "https", (), [rule])
+    assert spider.is_article_url(raw)
 
 
 # --- replica handler ---------------------------------------------------------------------
