@@ -64,7 +64,7 @@ class Cleaner:
     def _clean(self, body, url, site, content_type, expect_lang, result: CleanResult) -> None:
         tree = self._parse(body, content_type)
         structured = structured_metadata(tree)
-        url = url or structured.get("url")
+        url = _splittable(url) or _splittable(structured.get("url"))
         result.url = url
         target = self.choose_target(tree, url, site, structured)
         result.site, result.cms = target.site, target.cms
@@ -203,6 +203,18 @@ class Cleaner:
         if wanted != "any" and lang != wanted:
             raise Rejected("not-vietnamese" if wanted == "vi" else "not-article",
                            f"language {lang} (p={prob}), expected {wanted}")
+
+
+def _splittable(url: str | None) -> str | None:
+    """The URL if urlsplit accepts it: a page's canonical link like "http://[::1/x" (unbalanced
+    "[") must not crash the page; it names no site, so the CMS or generic rules apply."""
+    if not url:
+        return None
+    try:
+        urlsplit(url)
+    except ValueError:
+        return None
+    return url
 
 
 def _min_chars(target: Target) -> int:

@@ -326,10 +326,10 @@ def microdata_candidates(tree: lxml_html.HtmlElement) -> Candidates:
 
 
 def _own_properties(root, scope, name: str) -> Iterator[lxml_html.HtmlElement]:
-    for element in root.iter():
+    # XPath narrows to elements that name the property (a C-level scan, not a Python loop).
+    for element in root.xpath(".//*[contains(concat(' ', normalize-space(@itemprop), ' '), $padded)]",
+                              padded=f" {name} "):
         if not isinstance(element.tag, str):  # comments, processing instructions
-            continue
-        if name not in (element.get("itemprop") or "").split():
             continue
         if scope is None or _owner_scope(element) is scope:
             yield element

@@ -160,7 +160,17 @@ def _closes_guillemet(s: str, match: re.Match[str]) -> bool:
     return match.group(0).endswith("\u00bb") and opened_before
 
 
+# Every mojibake sequence starts with a lead character (C2–F4 read as cp1252) followed by a
+# continuation byte shown as a cp1252 character; text without such a pair needs no closer look.
+_MOJIBAKE_HINT_RE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030"
+    "\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161"
+    "\u203a\u0153\u017e\u0178]")
+
+
 def _mojibake_spans(s: str) -> list[tuple[int, int]]:
+    if not _MOJIBAKE_HINT_RE.search(s):
+        return []
     repairable = [(start, end) for start, end, _ in _mojibake_fixes(s)]
     truncated = [
         match.span()
@@ -172,10 +182,13 @@ def _mojibake_spans(s: str) -> list[tuple[int, int]]:
 
 def garbled_ratio(s: str) -> float:
     """Share of non-whitespace characters that are U+FFFD or part of a mojibake sequence."""
-    visible = len(s) - sum(1 for c in s if c.isspace())
+    visible = len("".join(s.split()))  # str.split runs in C: fast on megabyte pages
     if visible == 0:
         return 0.0
-    mojibake_chars = sum(end - start for start, end in _mojibake_spans(s))
+    spans = _mojibake_spans(s)
+    if not spans and "\ufffd" not in s:
+        return 0.0
+    mojibake_chars = sum(end - start for start, end in spans)
     return (mojibake_chars + s.count("\ufffd")) / visible
 
 
