@@ -108,7 +108,7 @@ def run_spiders(sites: list[str], overrides: dict) -> list[SiteRun]:
             parse_replica(overrides["VNNEWS_REPLICA"])
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    process = CrawlerProcess(project_settings(overrides), install_root_handler=True)
+    process = CrawlerProcess(project_settings(overrides))
     crawlers = {}
     for site in sites:
         crawlers[site] = process.create_crawler(site)
