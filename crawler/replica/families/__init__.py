@@ -1,0 +1,18 @@
+"""Renderers for the CMS families the replica sites are built on."""
+
+from __future__ import annotations
+
+from ..model import SiteData
+from .base import Family
+from .baolaichau import BaoLaiChau
+from .baovinhphuc import BaoVinhPhuc
+from .cityportal import CityPortal
+from .nukeviet import NukeViet
+from .oldbaobackan import OldBaoBacKan
+
+FAMILIES: dict[str, type[Family]] = {cls.template: cls for cls in (
+    NukeViet, CityPortal, BaoVinhPhuc, OldBaoBacKan, BaoLaiChau)}
+
+
+def renderer_for(site: SiteData) -> Family:
+    return FAMILIES[site.family](site)
