@@ -56,6 +56,7 @@ class DomExtraction:
     metadata: dict[str, str] = field(default_factory=dict)
     removed: list[Removed] = field(default_factory=list)
     body_found: bool = False
+    link_share: float = 0.0  # share of the extracted text that is the text of the page's links
 
 
 @lru_cache(maxsize=2048)
@@ -271,10 +272,16 @@ def parse_html(text: str):
 
     if not text.strip():
         return None
+    # lxml refuses str input that carries an XML encoding declaration (XHTML pages); the
+    # text is already decoded, so the declaration says nothing any more.
+    text = _XML_DECLARATION.sub("", text, count=1)
     try:
         return lxml_html.document_fromstring(text, parser=_parser())
     except (etree.ParserError, ValueError):
         return None
+
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 @lru_cache(maxsize=1)

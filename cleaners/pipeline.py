@@ -24,6 +24,7 @@ from .vi.text import collapse_whitespace
 
 GENERIC = "generic"
 DEFAULT_MIN_CHARS = 120  # a two-paragraph brief is longer; a listing stub or error page is not
+MAX_LINK_SHARE = 0.6  # an article links a few words; a listing or home page is mostly links
 ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
 
 
@@ -69,6 +70,8 @@ class Cleaner:
         target = self.choose_target(tree, url, site, structured)
         result.site, result.cms = target.site, target.cms
         extraction = self._extract(tree, url, target, structured, result)
+        if extraction.link_share > MAX_LINK_SHARE:
+            raise Rejected("not-article", f"listing page: {extraction.link_share:.0%} of the text is link text")
         page = self._run_steps(extraction, target)
         result.removed.extend(page.removed)
         result.counts.update(page.counts)
@@ -188,7 +191,7 @@ class Cleaner:
             raise Rejected("not-article", "no headline and no text")
         if not document.title:
             raise Rejected("not-article", "no headline found")
-        if url and urlsplit(url).path.strip("/") in ("", "index.php", "index.html", "vi", "en"):
+        if url and _is_home_page(url):
             raise Rejected("not-article", f"home page: {url}")
         if boilerplate.NOT_FOUND_TITLES.search(document.title):
             raise Rejected("not-article", f"error page: {document.title!r}")
@@ -215,6 +218,15 @@ def _splittable(url: str | None) -> str | None:
     except ValueError:
         return None
     return url
+
+
+HOME_PATHS = ("", "index.php", "index.html", "index.htm", "default.aspx", "vi", "en", "vn")
+
+
+def _is_home_page(url: str) -> bool:
+    """The site's front page; '/?p=3289' (WordPress) or '/index.php?nv=news&op=…' are articles."""
+    parts = urlsplit(url)
+    return not parts.query and parts.path.strip("/").lower() in HOME_PATHS
 
 
 def _min_chars(target: Target) -> int:
@@ -267,7 +279,18 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     if lead and not any(lead in b.text or b.text in lead for b in out.blocks[:3]):
         out.blocks.insert(0, Block(lead, "lead"))
     out.body_found = bool(out.blocks)
+    out.link_share = link_share(tree, out.blocks)
     return out
+
+
+def link_share(tree, blocks) -> float:
+    """How much of the extracted text is the text of the page's links: a listing is mostly links."""
+    text = "\n".join(b.text for b in blocks)
+    if not text:
+        return 0.0
+    anchors = {collapse_whitespace(a.text_content()) for a in tree.iter("a")}
+    linked = sum(len(a) * text.count(a) for a in anchors if len(a) >= 15)
+    return min(1.0, linked / len(text))
 
 
 def generic_lead(tree) -> str | None:
