@@ -26,6 +26,9 @@ class BaoLaiChau(PortalFamily):
     def article_path(self, art: Article) -> str:
         return url_path(art.category.slug, art.slug)
 
+    def second_url_path(self, art: Article) -> str:
+        return self.ascii_article_path(art)
+
     def ascii_article_path(self, art: Article) -> str:
         """Second URL of the same article, with the category's ASCII alias."""
         return url_path(art.category.ascii_slug, art.slug)

@@ -27,6 +27,10 @@ class BaoVinhPhuc(PortalFamily):
     def article_path(self, art: Article) -> str:
         return self.category_path(art.category) + art.slug
 
+    def second_url_path(self, art: Article) -> str:
+        # Links shared from the paper's Facebook page carry tracking parameters.
+        return self.article_path(art) + "?utm_source=facebook&utm_medium=social&utm_campaign=chiase"
+
     def listing_only_path(self, spec: dict) -> str:
         return self.category_path(self.site.category(spec["category"])) + spec["slug"]
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from string import Template
 from urllib.parse import quote
 
-from ..model import Article, Category, SiteData
+from ..model import Article, Category, SiteData, make_article
 from ..templates import attr, load_family, text
 
 # Python's weekday() counts from Monday.
@@ -83,6 +83,51 @@ class Family:
     def extra_pages(self) -> dict[str, tuple[str, str]]:
         """Feeds, sitemaps and robots.txt: path -> (content type, text)."""
         return {}
+
+    def second_url_path(self, art: Article) -> str:
+        """Another URL under which the CMS serves the same article."""
+        raise NotImplementedError
+
+    def listing_only_path(self, spec: dict) -> str:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ special pages
+    def special_article(self, key: str) -> Article | None:
+        """The English page and the broken page are article-shaped data too."""
+        raw = self.site.specials.get(key)
+        if raw is None:
+            return None
+        return make_article(raw, {c.key: c for c in self.site.categories})
+
+    def special_paths(self) -> dict[str, str]:
+        """Where each special page lives: english, listing_only, broken, second_url."""
+        paths = {}
+        for key in ("english", "broken"):
+            art = self.special_article(key)
+            if art:
+                paths[key] = self.article_path(art)
+        if "listing_only" in self.site.specials:
+            paths["listing_only"] = self.listing_only_path(self.site.specials["listing_only"])
+        if "second_url" in self.site.specials:
+            art = self.site.article(self.site.specials["second_url"]["article"])
+            paths["second_url"] = self.second_url_path(art)
+        return paths
+
+    def special_links(self) -> list[tuple[str, str]]:
+        """(title, path) of the special pages, linked from the home page so a
+        crawler meets them the way it meets odd pages on the real sites."""
+        titles = {}
+        for key in ("english", "broken"):
+            art = self.special_article(key)
+            if art:
+                titles[key] = art.title
+        if "listing_only" in self.site.specials:
+            titles["listing_only"] = self.site.specials["listing_only"]["title"]
+        if "second_url" in self.site.specials:
+            titles["second_url"] = self.site.article(
+                self.site.specials["second_url"]["article"]).title
+        paths = self.special_paths()
+        return [(titles[key], paths[key]) for key in paths]
 
     # ------------------------------------------------------------ body blocks
     def body(self, blocks: tuple[dict, ...] | list[dict]) -> str:

@@ -23,6 +23,10 @@ class CityPortal(PortalFamily):
     def category_path(self, cat: Category, page: int = 1) -> str:
         return f"/category/{cat.slug}/" + (f"page/{page}/" if page > 1 else "")
 
+    def second_url_path(self, art: Article) -> str:
+        # Permalinks work with and without the trailing slash.
+        return f"/{art.slug}/"
+
     def listing_only_path(self, spec: dict) -> str:
         return f"/{spec['slug']}"
 

@@ -34,6 +34,9 @@ class NukeViet(Family):
         suffix = f"page-{page}/" if page > 1 else ""
         return f"/{self.module}/{cat.slug}/{suffix}"
 
+    def second_url_path(self, art: Article) -> str:
+        return self.raw_article_path(art)
+
     def raw_article_path(self, art: Article) -> str:
         """The same article without URL rewriting (second URL of the pair)."""
         return (f"/index.php?language=vi&nv={self.module}"
@@ -176,10 +179,10 @@ class NukeViet(Family):
             dict(label=label, value=text(value)) for label, value in rows if value])
 
     def related(self, art: Article) -> str:
-        same = self.site.in_category(art.category)           # newest first
-        position = same.index(art)
-        newer = list(reversed(same[:position]))               # ascending, as NukeViet lists them
-        older = same[position + 1:]
+        # Compared by date so pages outside the listings (English, broken) get lists too.
+        same = [a for a in self.site.in_category(art.category) if a is not art]  # newest first
+        newer = [a for a in reversed(same) if a.published > art.published]  # ascending, as NukeViet does
+        older = [a for a in same if a.published < art.published]
         groups = [("Những tin mới hơn", newer), ("Những tin cũ hơn", older)]
         return "".join(
             self.fill("related_group", heading=heading, items=self.fill_each("related_item", [
@@ -218,8 +221,8 @@ class NukeViet(Family):
         picks = [self.site.article(i) for i in spec["lists"]]
         main = self.fill("listing", heading=text(spec["title"]),
                          items=self.listing_items(picks), pagination="")
-        path = f"/{self.module}/{cat.slug}/{spec['slug']}-{spec['id']}.html"
-        return self.page(title=spec["title"], canonical=self.absolute(path), main=main,
+        return self.page(title=spec["title"], canonical=self.absolute(self.listing_only_path(spec)),
+                         main=main,
                          crumbs=self.crumbs_for(cat), func="detail")
 
     def listing_only_path(self, spec: dict) -> str:
@@ -233,6 +236,10 @@ class NukeViet(Family):
                           dict(href=attr(self.article_path(a)), title=text(a.title))
                           for a in self.site.in_category(cat)[:4]]))
             for cat in self.site.categories)
+        groups += self.fill("home_group", title="Tin khác", href=f"/{self.module}/",
+                            items=self.fill_each("home_item", [
+                                dict(href=attr(path), title=text(title))
+                                for title, path in self.special_links()]))
         main = self.fill("home", groups=groups)
         return self.page(title=self.chrome["site_name"], canonical=self.absolute("/"),
                          main=main, crumbs=[])

@@ -24,6 +24,10 @@ class OldBaoBacKan(PortalFamily):
     def article_path(self, art: Article) -> str:
         return f"/{art.category.slug}/{art.slug}-{art.id}.html"
 
+    def second_url_path(self, art: Article) -> str:
+        # Zalo shares append their own tracking parameters.
+        return self.article_path(art) + "?utm_source=zalo&utm_medium=zalo&utm_campaign=zalo"
+
     def listing_only_path(self, spec: dict) -> str:
         return f"/{self.site.category(spec['category']).slug}/{spec['slug']}-{spec['id']}.html"
 

@@ -128,9 +128,6 @@ class PortalFamily(Family):
         return self.page(title=title, canonical=self.absolute(self.category_path(cat, page)),
                          main=main, active=self.category_path(cat), body_class="archive category")
 
-    def listing_only_path(self, spec: dict) -> str:
-        raise NotImplementedError
-
     def listing_only_page(self, spec: dict) -> str:
         picks = [self.site.article(i) for i in spec["lists"]]
         main = self.fill("listing", heading=text(spec["title"]),
@@ -146,6 +143,9 @@ class PortalFamily(Family):
                                summary=text(self.teaser(a)))
                           for a in self.site.in_category(cat)[:4]]))
             for cat in self.site.categories)
+        groups += self.fill("home_group", title="Tin khác", href="/", items=self.fill_each(
+            "home_item", [dict(href=attr(path), title=text(title), summary="")
+                          for title, path in self.special_links()]))
         return self.page(title=self.chrome["site_name"], canonical=self.absolute("/"),
                          main=self.fill("home", groups=groups), body_class="home")
 
