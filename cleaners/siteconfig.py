@@ -37,6 +37,14 @@ class FieldRule:
 
 
 @dataclass
+class UrlRewrite:
+    """A regex rewrite of a URL's `path?query` into its canonical form (after normalization)."""
+
+    pattern: str = field(doc="regex matched against path?query (query parameters sorted)", kind="regex")
+    replace: str = field(doc="replacement, with \\1-style groups")
+
+
+@dataclass
 class ExtractRules:
     """How to take an article apart. Unset keys inherit from the profile; remove and drop_lines add to it."""
 
@@ -117,6 +125,8 @@ class Profile:
     discovery: Discovery = field(Discovery(), doc="default discovery (paths resolved per site)")
     articles: ArticleRules = field(ArticleRules(), doc="default article URL patterns")
     extract: ExtractRules = field(ExtractRules(), doc="extraction rules")
+    canonical_rewrites: list[UrlRewrite] = field(
+        [], doc="rewrites of URL variants (front controllers, old schemes) to the canonical URL")
 
 
 @dataclass
@@ -136,6 +146,8 @@ class Site:
     articles: ArticleRules | None = field(None, doc="article URL patterns; unset keys come from the profile")
     politeness: Politeness = field(Politeness(), doc="delay and concurrency")
     extract: ExtractRules = field(ExtractRules(), doc="overrides of the profile's extraction rules")
+    canonical_rewrites: list[UrlRewrite] = field(
+        [], doc="more canonical-URL rewrites, applied after the profile's")
     notes: str = field("", doc="anything a maintainer should know (placeholder domains, quirks)")
 
     @property
@@ -186,6 +198,7 @@ class ResolvedSite:
     extract: ExtractRules
     discovery: Discovery
     articles: ArticleRules
+    canonical_rewrites: list[UrlRewrite]
 
     @property
     def name(self) -> str:
@@ -300,7 +313,8 @@ class ConfigRegistry:
         rules = merge_rules(rules, site.extract)
         discovery = _merge_simple(Discovery, discovery, site.discovery)
         articles = _merge_simple(ArticleRules, articles, site.articles)
-        return ResolvedSite(site, chain, rules, discovery, articles)
+        rewrites = [r for profile in chain for r in profile.canonical_rewrites] + site.canonical_rewrites
+        return ResolvedSite(site, chain, rules, discovery, articles, rewrites)
 
     def site_for_url(self, url: str | None) -> str | None:
         if not url:
