@@ -7,6 +7,12 @@ makes exactly the decisions the crawl made. No Scrapy import.
 from __future__ import annotations
 
 import logging
+import re
+from typing import Callable
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml.etree import ParserError
 
 from cleaners.document import CleanResult
 
@@ -19,12 +25,51 @@ logger = logging.getLogger(__name__)
 CRAWL_REJECT_REASONS = {
     "http-error": "the article URL answered with an HTTP error status (detail: the status)",
     "cleaner-error": "the cleaner failed on the page (detail: the exception); a bug to report",
+    "truncated": "the HTML stops before its end: it opens <html> but never closes it (a cut transfer or "
+                 "a broken server); half an article is worse than none",
 }
+_HTML_OPEN = re.compile(rb"<html[\s>]", re.I)
+_HTML_CLOSE = re.compile(rb"</html\s*>", re.I)
+
+
+def declared_canonical(body: bytes, base_url: str) -> str | None:
+    """The page's own <link rel="canonical"> href, made absolute; None when it has none."""
+    try:
+        tree = lxml.html.document_fromstring(body)
+    except (ParserError, ValueError):
+        return None
+    for href in tree.xpath("//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', "
+                           "'canonil')), ' '), ' canonical ')]/@href"):
+        url = urljoin(base_url, href.strip())
+        if urlsplit(url).scheme in ("http", "https"):
+            return url
+    return None
+
+
+def document_canonical(page: PageItem, canonical: Callable[[str], str], is_own_article: Callable[[str], bool]) -> str:
+    """The canonical URL naming a document: the page's declared canonical link when it is an
+    article URL of the same site (so an article reached first by its second URL still gets
+    its main URL and id, whatever the crawl order), else the fetched URL's canonical form.
+    A declared home or listing page, the usual template mistake, is ignored."""
+    own = canonical(page.url)
+    if not page.is_article_candidate or not 200 <= page.status < 300:
+        return own
+    declared = declared_canonical(page.body, page.url)
+    if declared and is_own_article(declared):
+        return canonical(declared)
+    return own
 
 
 def crawl_rejection(page: PageItem, reason: str, detail: str) -> CleanResult:
     assert reason in CRAWL_REJECT_REASONS, reason
     return CleanResult(status="rejected", reason=reason, detail=detail, url=page.url, site=page.site)
+
+
+def is_truncated_html(body: bytes) -> bool:
+    """An HTML document that opens <html> but never closes it. (HTML lets a page omit both
+    tags; CMS templates write both, so an opened and unclosed one was cut off.)"""
+    head = body[:4096]
+    return bool(_HTML_OPEN.search(head)) and not _HTML_CLOSE.search(body[-4096:])
 
 
 def clean_page(cleaner, page: PageItem) -> CleanResult | None:
@@ -33,6 +78,9 @@ def clean_page(cleaner, page: PageItem) -> CleanResult | None:
         return None
     if not 200 <= page.status < 300:
         return crawl_rejection(page, "http-error", f"HTTP {page.status}")
+    if is_truncated_html(page.body):
+        tail = page.body[-40:].decode("utf-8", "replace")
+        return crawl_rejection(page, "truncated", f"{len(page.body)} bytes, ending {tail!r}")
     try:
         return cleaner.clean(page.body, url=page.url, site=page.site or None, content_type=page.content_type)
     except Exception as exc:  # one bad page must not stop the crawl; the reject line names the bug

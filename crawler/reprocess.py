@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .archive import read_pages
 from .corpus import MANIFEST, CorpusWriter
-from .processing import clean_page, store_result
+from .processing import clean_page, document_canonical, store_result
+from .siterules import SiteRules
 from .urls import Canonicalizer
 
 
@@ -32,6 +33,13 @@ def check_fresh(target: Path) -> None:
         raise NotFresh(f"{target} already holds a corpus; give --out a new or empty folder")
 
 
+def own_article_test(registry, site_name: str, canonical):
+    """The spider's test for "an article URL of this site", from the config."""
+    if site_name not in registry.sites:
+        return lambda url: False
+    return SiteRules(registry.resolve(site_name), canonical).is_own_article
+
+
 def reprocess(raw_dir: Path, target: Path, registry) -> Counter:
     """Replay every archived page into `target`; counts of what happened to the pages."""
     from cleaners.pipeline import Cleaner
@@ -41,8 +49,8 @@ def reprocess(raw_dir: Path, target: Path, registry) -> Counter:
     counts: Counter = Counter()
     with CorpusWriter(target) as writer:
         for page in read_pages(raw_dir):
-            page.canonical_url = canonical(page.url)
             page.site = page.site or registry.site_for_url(page.url) or "generic"
+            page.canonical_url = document_canonical(page, canonical, own_article_test(registry, page.site, canonical))
             counts["pages"] += 1
             outcome = store_result(writer, page, clean_page(cleaner, page))
             if outcome:

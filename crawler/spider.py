@@ -9,7 +9,6 @@ PageItem; the pipelines archive it, clean the article candidates and write the c
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -20,7 +19,9 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from . import __version__
 from .discovery import TooLarge, feed_links, sitemap_links
 from .items import PageItem
+from .processing import document_canonical
 from .registry import load_registry
+from .siterules import SiteRules
 from .urls import Canonicalizer
 
 KIND = "vnnews_kind"  # request meta: why the page was asked for (article, listing, feed, ...)
@@ -76,7 +77,7 @@ class SiteSpider(scrapy.Spider):
         self.site = self.resolved.site
         self.allowed_domains = list(self.site.domains)
         self.canonical = Canonicalizer(registry)
-        self.listing_res = [re.compile(p) for p in self.resolved.discovery.listing_patterns]
+        self.rules = SiteRules(self.resolved, self.canonical)
 
     # start -----------------------------------------------------------------------------------
     async def start(self):
@@ -95,27 +96,15 @@ class SiteSpider(scrapy.Spider):
         return scrapy.Request(self.site.absolute(url), callback=callback or self.parse,
                               meta={KIND: kind, **(meta or {})}, priority=priority)
 
-    # classification --------------------------------------------------------------------------
-    # A URL is judged as written and in its canonical form, so a CMS variant that the
-    # config's canonical rewrites map onto an article URL (NukeViet's index.php?…&op=…)
-    # is recognised too, and then dropped by the dupefilter when the article was seen.
-    def _spellings(self, url: str) -> tuple[str, ...]:
-        try:
-            canonical = self.canonical(url)
-        except ValueError:
-            return (url,)
-        return (url,) if canonical == url else (url, canonical)
-
+    # classification (crawler/siterules.py, shared with vnnews reprocess) ---------------------
     def is_article_url(self, url: str) -> bool:
-        return any(self.resolved.is_article_url(u) for u in self._spellings(url))
+        return self.rules.is_article_url(url)
 
     def is_listing_url(self, url: str) -> bool:
-        for spelling in self._spellings(url):
-            parts = urlsplit(spelling)
-            tail = parts.path + ("?" + parts.query if parts.query else "")
-            if any(p.search(tail) for p in self.listing_res):
-                return True
-        return False
+        return self.rules.is_listing_url(url)
+
+    def is_own_article(self, url: str) -> bool:
+        return self.rules.is_own_article(url)
 
     def is_article_candidate(self, response: Response) -> bool:
         """Asked for as an article, or its final or first URL looks like one."""
@@ -131,9 +120,9 @@ class SiteSpider(scrapy.Spider):
 
     def page_item(self, response: Response, kind: str) -> PageItem:
         redirects = response.meta.get("redirect_urls") or []
-        return PageItem(
+        item = PageItem(
             url=response.url,
-            canonical_url=self.canonical(response.url),
+            canonical_url="",
             site=self.site.name,
             status=response.status,
             body=response.body,
@@ -146,6 +135,8 @@ class SiteSpider(scrapy.Spider):
             request_headers=_header_pairs(response.request.headers) if response.request else [],
             method=response.request.method if response.request else "GET",
         )
+        item.canonical_url = document_canonical(item, self.canonical, self.is_own_article)
+        return item
 
     # callbacks -------------------------------------------------------------------------------
     def parse(self, response: Response, **kwargs) -> Iterator:
@@ -187,7 +178,7 @@ class SiteSpider(scrapy.Spider):
 
     # following -------------------------------------------------------------------------------
     def _wanted_article(self, url: str) -> bool:
-        return self.site.owns(url) and self.is_article_url(url)
+        return self.is_own_article(url)
 
     def _links(self, response: TextResponse, selector: str = "a") -> Iterator[str]:
         for href in response.css(f"{selector}::attr(href)").getall():

@@ -112,7 +112,7 @@ def test_spider_judges_links_in_their_canonical_form_too(config):
     assert not spider.is_article_url(raw)
     # as with a config whose canonical_rewrites map the CMS's raw form onto the article URL
     rule = Rewrite(re.compile(r"^/index\.php\?nv=tin&op=([^&]+)$"), r"/tin/\1")
-    spider.canonical = lambda url: canonicalize(url, "alpha.example.invalid", "https", (), [rule])
+    spider.rules.canonical = lambda url: canonicalize(url, "alpha.example.invalid", "https", (), [rule])
     assert spider.is_article_url(raw)
 
 

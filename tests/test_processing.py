@@ -5,7 +5,7 @@ import json
 from cleaners.document import CleanResult, Document
 from crawler.corpus import CorpusWriter
 from crawler.items import PageItem
-from crawler.processing import clean_page, store_result
+from crawler.processing import clean_page, document_canonical, store_result
 
 
 def page(**kw) -> PageItem:
@@ -58,3 +58,31 @@ def test_store_writes_documents_and_rejections(tmp_path):
     [row] = [json.loads(x) for x in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert row == {"url": "https://baolaichau.vn/en/x", "site": "baolaichau", "reason": "not-vietnamese",
                    "detail": "en 0.99", "time": "2025-01-01T00:00:09Z"}
+
+
+def test_a_declared_canonical_article_url_names_the_document():
+    body = b'<html><head><link rel="Canonical" href="/kinh-te/bai-chinh-12"></head><body></body></html>'
+    second = page(url="https://baolaichau.vn/kinh-te/bai-phu-12?utm_source=zalo", body=body)
+    is_article = lambda url: "/kinh-te/" in url  # noqa: E731
+    assert document_canonical(second, str, is_article) == "https://baolaichau.vn/kinh-te/bai-chinh-12"
+
+
+def test_a_declared_home_page_or_a_non_article_is_not_trusted():
+    body = b'<html><head><link rel="canonical" href="https://baolaichau.vn/"></head></html>'
+    is_article = lambda url: "/xa-hoi/" in url  # noqa: E731
+    assert document_canonical(page(body=body), str, is_article) == page().url
+    assert document_canonical(page(body=b"<html><p>no head</p></html>"), str, is_article) == page().url
+    assert document_canonical(page(body=b""), str, is_article) == page().url
+    listing = page(body=body.replace(b"https://baolaichau.vn/", b"/xa-hoi/bai-2"), kind="listing",
+                   is_article_candidate=False)
+    assert document_canonical(listing, str, is_article) == page().url
+
+
+def test_html_cut_off_before_its_end_is_rejected_without_cleaning():
+    cleaner = FakeCleaner(CleanResult(status="ok", document=Document("T", ["p"])))
+    whole = "<!DOCTYPE html><HTML lang=vi><body><p>Đoạn văn.</p></body></html>\n".encode()
+    assert clean_page(cleaner, page(body=whole)).ok
+    result = clean_page(cleaner, page(body=whole[:40]))
+    assert result.reason == "truncated" and "bytes, ending" in result.detail
+    assert clean_page(cleaner, page(body="<p>Không có thẻ html, không sao.</p>".encode())).ok
+    assert len(cleaner.calls) == 2
