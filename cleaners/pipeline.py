@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from .decode import DecodeError, decode_html
 from .document import CleanResult, Document, Rejected, Removal
-from .extract import Block, DomExtraction, css, extract_with_rules, parse_html
+from .extract import Block, DomExtraction, Removed, css, extract_with_rules, parse_html
 from .language import detect_language
 from .siteconfig import ConfigRegistry, ResolvedSite
 from .steps import DEFAULT_STEPS, PageState, run_steps
@@ -24,6 +24,7 @@ from .vi.text import collapse_whitespace
 
 GENERIC = "generic"
 DEFAULT_MIN_CHARS = 120  # a two-paragraph brief is longer; a listing stub or error page is not
+MIN_TEASER_CHARS = 20
 MAX_LINK_SHARE = 0.6  # an article links a few words; a listing or home page is mostly links
 ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
 
@@ -267,30 +268,65 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     """Trafilatura finds the main text; the Vietnamese steps clean it afterwards."""
     import trafilatura
 
+    # include_images keeps captions (they are content on Vietnamese news pages);
+    # include_links stays off: it changes trafilatura's link-density pruning for the worse.
     out = DomExtraction(title=generic_title(tree, structured))
     # No hidden-element removal here: on unknown sites "hidden" often marks content that
     # scripts reveal (tabs, responsive layouts); trafilatura judges visibility itself.
     lead = generic_lead(tree)
     found = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
-                                        include_images=True, include_links=True, deduplicate=False,
+                                        include_images=True, include_links=False, deduplicate=False,
                                         with_metadata=False)
     body = getattr(found, "body", None)
     out.blocks = _blocks_from_extraction(body) if body is not None else []
     if lead and not any(lead in b.text or b.text in lead for b in out.blocks[:3]):
         out.blocks.insert(0, Block(lead, "lead"))
+    anchors = link_texts(tree)
+    out.blocks = _drop_link_lines(out.blocks, anchors, out.removed)
     out.body_found = bool(out.blocks)
-    out.link_share = link_share(tree, out.blocks)
+    out.link_share = link_share([a for a in anchors if len(a) >= MIN_TEASER_CHARS], out.blocks)
     return out
 
 
-def link_share(tree, blocks) -> float:
-    """How much of the extracted text is the text of the page's links: a listing is mostly links."""
+def link_texts(tree) -> set[str]:
+    """The texts of the page's links (menus, teasers, related articles)."""
+    return {t for t in (collapse_whitespace(a.text_content()) for a in tree.iter("a")) if t}
+
+
+def _drop_link_lines(blocks, anchors, removed) -> list[Block]:
+    """A paragraph that is one of the page's links (or part of one) is a teaser, menu or
+    'read also' line: prose is not written inside a link."""
+    long_anchors = [a for a in anchors if len(a) >= MIN_TEASER_CHARS]
+
+    def is_link(block) -> bool:
+        text = block.text
+        return block.kind != "caption" and (
+            text in anchors or (len(text) >= MIN_TEASER_CHARS and any(text in a for a in long_anchors)))
+
+    flags = [is_link(b) for b in blocks]
+    # Teasers come in runs or close the page; one linked line between paragraphs is a
+    # linked heading or a reference that belongs to the text.
+    trailing = len(flags)
+    while trailing > 0 and flags[trailing - 1]:
+        trailing -= 1
+    kept = []
+    for index, block in enumerate(blocks):
+        in_run = flags[index] and ((index > 0 and flags[index - 1]) or
+                                   (index + 1 < len(flags) and flags[index + 1]) or index >= trailing)
+        if in_run:
+            removed.append(Removed("link line", block.text[:200]))
+        else:
+            kept.append(block)
+    return kept
+
+
+def link_share(anchors, blocks) -> float:
+    """How much of the remaining text is link text: a listing glued into paragraphs is mostly links."""
     text = "\n".join(b.text for b in blocks)
     if not text:
         return 0.0
-    anchors = {collapse_whitespace(a.text_content()) for a in tree.iter("a")}
-    linked = sum(len(a) * text.count(a) for a in anchors if len(a) >= 15)
-    return min(1.0, linked / len(text))
+    # Each distinct link text once: a name linked many times is not a listing.
+    return min(1.0, sum(len(a) for a in anchors if a in text) / len(text))
 
 
 def generic_lead(tree) -> str | None:

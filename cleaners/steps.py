@@ -252,7 +252,7 @@ _PARENTHETICAL = re.compile(r"\s*\([^)]{1,40}\)$")  # "Duy Khánh (thực hiện
 
 def looks_like_byline(text: str, strict: bool = False) -> bool:
     """A short line of capitalized words (a Vietnamese name, or several joined by dashes)."""
-    if strict and (len(text) > 30 or not 2 <= len(text.split()) <= 4):
+    if strict and (len(text) > 30 or not 2 <= len(text.split()) <= 4 or any(c in text for c in ",:")):
         return False
     if len(text) > 60 or any(ch.isdigit() for ch in text) or text.endswith((".", "!", "?", ":", ";", ",")):
         return False
