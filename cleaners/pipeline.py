@@ -25,6 +25,7 @@ from .vi.text import collapse_whitespace
 GENERIC = "generic"
 DEFAULT_MIN_CHARS = 120  # a two-paragraph brief is longer; a listing stub or error page is not
 MIN_TEASER_CHARS = 20
+MAX_BLOCKS_FOR_FALLBACK = 3000  # a long article has a few hundred paragraphs and boxes
 MAX_LINK_SHARE = 0.6  # an article links a few words; a listing or home page is mostly links
 ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
 
@@ -276,7 +277,7 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     lead = generic_lead(tree)
     found = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
                                         include_images=True, include_links=False, deduplicate=False,
-                                        with_metadata=False)
+                                        with_metadata=False, fast=_too_many_blocks(tree))
     body = getattr(found, "body", None)
     out.blocks = _blocks_from_extraction(body) if body is not None else []
     if lead and not any(lead in b.text or b.text in lead for b in out.blocks[:3]):
@@ -286,6 +287,12 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     out.body_found = bool(out.blocks)
     out.link_share = link_share([a for a in anchors if len(a) >= MIN_TEASER_CHARS], out.blocks)
     return out
+
+
+def _too_many_blocks(tree) -> bool:
+    """Trafilatura's fallback (jusText) takes time quadratic in the number of short paragraphs:
+    beyond a few thousand, skip it rather than let one page stall a crawl."""
+    return tree.xpath("count(//p|//div|//li|//br|//td)") > MAX_BLOCKS_FOR_FALLBACK
 
 
 def link_texts(tree) -> set[str]:
