@@ -20,6 +20,7 @@ from .steps import DEFAULT_STEPS, PageState, run_steps
 from .structured import structured_metadata
 from .vi import boilerplate
 from .vi.dates import is_header_clock, parse_iso_like, parse_vietnamese_date
+from .vi.bylines import clean_author
 from .vi.text import collapse_whitespace
 
 GENERIC = "generic"
@@ -182,7 +183,7 @@ class Cleaner:
             site=target.site,
             cms=target.cms,
             published=_published(meta, structured, formats),
-            author=meta.get("author") or structured.get("author"),
+            author=clean_author(meta.get("author") or structured.get("author")),
             source=meta.get("source"),
             kicker=meta.get("kicker"),
             category=meta.get("category") or (structured.get("section") if target.resolved is None else None),

@@ -200,3 +200,21 @@ def test_similarity_is_fast_for_long_paragraphs():
     for _ in range(50):
         similarity(long_a, long_b)
     assert time.perf_counter() - start < 2.0
+
+
+import pytest as _pytest
+
+from cleaners.vi.bylines import clean_author
+
+
+@_pytest.mark.parametrize("raw,name", [
+    ("Theo Phạm Trường", "Phạm Trường"),
+    ("Tâm HằngTTXVN", "Tâm Hằng"),
+    ("Minh Vũ (TTXVN)", "Minh Vũ"),
+    ("Duy Khánh (thực hiện)", "Duy Khánh (thực hiện)"),
+    ("Bình Duyên", "Bình Duyên"),
+    ("TTXVN", "TTXVN"),
+    ("", None),
+])
+def test_clean_author(raw, name):
+    assert clean_author(raw) == name
