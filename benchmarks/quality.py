@@ -127,7 +127,9 @@ def record_text(record: dict | None) -> str | None:
 
 def run_generic(pages: Sequence[datasets.Page], command: Sequence[str],
                 expect_lang: str | None) -> tuple[list[dict | None], float]:
-    lang_option = ["--expect-lang", expect_lang] if expect_lang else []
+    # The foreign sets measure extraction on any page (home, product, forum pages included):
+    # their language and page-type gates are off. vn-real runs with every gate, as a crawl does.
+    lang_option = ["--expect-lang", expect_lang, "--any-page"] if expect_lang else []
     with tempfile.TemporaryDirectory(prefix="vnnews-bench-") as tmp:
         batch = write_batch_list(pages, Path(tmp))
         started = time.perf_counter()

@@ -51,12 +51,14 @@ class Cleaner:
     # public -------------------------------------------------------------------------------
     def clean(self, body: bytes | str, url: str | None = None, site: str | None = None,
               content_type: str | None = None, explain: bool = False,
-              expect_lang: str | None = None) -> CleanResult:
+              expect_lang: str | None = None, any_page: bool = False) -> CleanResult:
         """Clean one page. `site`: a configured site name, "generic", or None to choose by URL/CMS.
-        `expect_lang`: language the text must be in ("any" to accept all); default: the site's."""
+        `expect_lang`: language the text must be in ("any" to accept all); default: the site's.
+        `any_page`: keep the main text of any page: no home, error, listing or length gates
+        (for measuring extraction on non-news pages; the corpus never uses it)."""
         result = CleanResult(status="rejected", url=url)
         try:
-            self._clean(body, url, site, content_type, expect_lang, result)
+            self._clean(body, url, site, content_type, expect_lang, any_page, result)
             result.status = "ok"
         except Rejected as rejection:
             result.reason, result.detail, result.document = rejection.reason, rejection.detail, None
@@ -65,7 +67,7 @@ class Cleaner:
         return result
 
     # stages -------------------------------------------------------------------------------
-    def _clean(self, body, url, site, content_type, expect_lang, result: CleanResult) -> None:
+    def _clean(self, body, url, site, content_type, expect_lang, any_page, result: CleanResult) -> None:
         tree = self._parse(body, content_type)
         structured = structured_metadata(tree)
         url = _splittable(url) or _splittable(structured.get("url"))
@@ -73,13 +75,16 @@ class Cleaner:
         target = self.choose_target(tree, url, site, structured)
         result.site, result.cms = target.site, target.cms
         extraction = self._extract(tree, url, target, structured, result)
-        if extraction.link_share > MAX_LINK_SHARE:
+        if extraction.link_share > MAX_LINK_SHARE and not any_page:
             raise Rejected("not-article", f"listing page: {extraction.link_share:.0%} of the text is link text")
         page = self._run_steps(extraction, target)
         result.removed.extend(page.removed)
         result.counts.update(page.counts)
         document = self._document(page, structured, target, url)
-        self._gate(document, page, target, expect_lang, url)
+        if any_page:
+            self._gate_any_page(document, expect_lang)
+        else:
+            self._gate(document, page, target, expect_lang, url)
         result.document = document
 
     def _parse(self, body, content_type):
@@ -203,9 +208,18 @@ class Cleaner:
         if body_chars < minimum:
             reason = "not-article" if body_chars == 0 else "too-short"
             raise Rejected(reason, f"{body_chars} characters of text, at least {minimum} needed")
+        wanted = expect_lang or (target.resolved.site.language if target.resolved else "vi")
+        self._gate_language(document, wanted)
+
+    def _gate_any_page(self, document: Document, expect_lang) -> None:
+        if not document.paragraphs:
+            raise Rejected("not-article", "no text found")
+        self._gate_language(document, expect_lang or "vi")
+
+    @staticmethod
+    def _gate_language(document: Document, wanted: str) -> None:
         lang, prob = detect_language(document.text)
         document.lang, document.lang_prob = lang, prob
-        wanted = expect_lang or (target.resolved.site.language if target.resolved else "vi")
         if wanted != "any" and lang != wanted:
             raise Rejected("not-vietnamese" if wanted == "vi" else "not-article",
                            f"language {lang} (p={prob}), expected {wanted}")

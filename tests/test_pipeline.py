@@ -160,3 +160,10 @@ def test_explain_lists_every_removal_with_its_step(cleaner):
     assert {"structure", "lead-copy"} <= steps
     assert any("form#form3B" in r.rule for r in result.removed)
     assert not cleaner.clean(body, url=meta["url"]).removed  # only on request
+
+
+def test_any_page_keeps_the_text_of_pages_that_are_not_articles(cleaner):
+    home = "https://unconfigured.example.vn/"
+    assert cleaner.clean(ARTICLE.encode(), url=home).reason == "not-article"
+    result = cleaner.clean(ARTICLE.encode(), url=home, any_page=True)
+    assert result.ok and "Ủy ban nhân dân tỉnh" in result.document.text

@@ -27,6 +27,9 @@ def register(subparsers) -> None:
                         help="clean many pages in one process: one JSON object a line with path, url, site")
     parser.add_argument("--expect-lang", metavar="CODE",
                         help="language the text must be in, or 'any' (default: the site's, vi)")
+    parser.add_argument("--any-page", action="store_true",
+                        help="keep the main text of any page: no home/error/listing/length gates "
+                             "(to measure extraction on non-news pages)")
     parser.add_argument("--config", metavar="DIR", help="config folder (default: config/ or $VNNEWS_CONFIG)")
     parser.set_defaults(run=run)
 
@@ -66,7 +69,7 @@ def run_one(cleaner, args) -> int:
     try:
         body = _read_page(path)
         result = cleaner.clean(body, url=args.url, site=args.site, explain=args.explain,
-                               expect_lang=args.expect_lang)
+                               expect_lang=args.expect_lang, any_page=args.any_page)
     except (OSError, ValueError) as exc:
         return _usage(f"{path}: {exc}")
     if args.explain:
@@ -120,7 +123,8 @@ def _batch_record(cleaner, list_path, number, line, args) -> dict:
     try:
         body = _read_page(path)
         result = cleaner.clean(body, url=item.get("url"), site=item.get("site") or args.site,
-                               expect_lang=item.get("expect_lang") or args.expect_lang)
+                               expect_lang=item.get("expect_lang") or args.expect_lang,
+                               any_page=args.any_page)
     except (OSError, ValueError) as exc:
         return {"status": "error", "reason": "unreadable", "detail": f"{path}: {exc}", "path": item["path"]}
     record = result.to_record()
