@@ -19,7 +19,7 @@ from .siteconfig import ConfigRegistry, ResolvedSite
 from .steps import DEFAULT_STEPS, PageState, run_steps
 from .structured import structured_metadata
 from .vi import boilerplate
-from .vi.dates import is_header_clock, parse_iso_like, parse_vietnamese_date
+from .vi.dates import is_date_line, is_header_clock, parse_iso_like, parse_vietnamese_date
 from .vi.bylines import clean_author
 from .vi.text import collapse_whitespace
 
@@ -290,6 +290,7 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     # No hidden-element removal here: on unknown sites "hidden" often marks content that
     # scripts reveal (tabs, responsive layouts); trafilatura judges visibility itself.
     lead = generic_lead(tree)
+    anchors = link_texts(tree)  # before trafilatura, which prunes the tree it is given
     found = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
                                         include_images=True, include_links=False, deduplicate=False,
                                         with_metadata=False, fast=_too_many_blocks(tree))
@@ -297,7 +298,6 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     out.blocks = _blocks_from_extraction(body) if body is not None else []
     if lead and not any(lead in b.text or b.text in lead for b in out.blocks[:3]):
         out.blocks.insert(0, Block(lead, "lead"))
-    anchors = link_texts(tree)
     out.blocks = _drop_link_lines(out.blocks, anchors, out.removed)
     out.body_found = bool(out.blocks)
     out.link_share = link_share([a for a in anchors if len(a) >= MIN_TEASER_CHARS], out.blocks)
@@ -325,17 +325,25 @@ def _drop_link_lines(blocks, anchors, removed) -> list[Block]:
         return block.kind != "caption" and (
             text in anchors or (len(text) >= MIN_TEASER_CHARS and any(text in a for a in long_anchors)))
 
+    # A teaser's own date line ("00:12 , 20/07/2026") neither breaks nor makes a run.
+    teaser_dates = [len(b.text) < 40 and is_date_line(b.text) for b in blocks]
     flags = [is_link(b) for b in blocks]
+    runs = [i for i in range(len(blocks)) if not teaser_dates[i]]  # the blocks that count
     # Teasers come in runs or close the page; one linked line between paragraphs is a
     # linked heading or a reference that belongs to the text.
-    trailing = len(flags)
-    while trailing > 0 and flags[trailing - 1]:
-        trailing -= 1
+    last_prose = max((p for p, i in enumerate(runs) if not flags[i]), default=-1)
+    doomed = set()
+    for position, index in enumerate(runs):
+        if not flags[index]:
+            continue
+        before = position > 0 and flags[runs[position - 1]]
+        after = position + 1 < len(runs) and flags[runs[position + 1]]
+        closing = position > last_prose
+        if before or after or closing:
+            doomed.add(index)
     kept = []
     for index, block in enumerate(blocks):
-        in_run = flags[index] and ((index > 0 and flags[index - 1]) or
-                                   (index + 1 < len(flags) and flags[index + 1]) or index >= trailing)
-        if in_run:
+        if index in doomed:
             removed.append(Removed("link line", block.text[:200]))
         else:
             kept.append(block)
@@ -361,21 +369,29 @@ def generic_lead(tree) -> str | None:
 
 
 def _blocks_from_extraction(body) -> list[Block]:
-    """Paragraph blocks from trafilatura's output tree; lists made only of links (related articles) go."""
-    blocks = []
-    for element in body.iter("p", "head", "list", "quote", "table", "code"):
-        if element.tag == "list":
-            if _is_link_list(element):
-                continue
-            blocks.extend(Block(_flat(i), "body") for i in element.iter("item") if _flat(i))
-        elif element.tag == "table":
-            for row in element.iter("row"):
-                text = " ".join(_flat(c) for c in row.iter("cell") if _flat(c))
-                if text:
-                    blocks.append(Block(text, "body"))
-        elif not _inside(element, ("list", "table", "quote")) and _flat(element) and not _is_link_line(element):
-            blocks.append(Block(_flat(element), _TEXT_ELEMENTS.get(element.tag, "body")))
+    """Paragraph blocks from trafilatura's output tree, in document order; text standing
+    between elements (after an image, say) is a paragraph too; lists made only of links go."""
+    blocks = [Block(t, "body") for t in [collapse_whitespace(body.text or "")] if t]
+    for child in body:
+        for element in child.iter("p", "head", "list", "quote", "table", "code"):
+            blocks.extend(_element_blocks(element))
+        tail = collapse_whitespace(child.tail or "")
+        if tail:
+            blocks.append(Block(tail, "body"))
     return blocks
+
+
+def _element_blocks(element) -> list[Block]:
+    if element.tag == "list":
+        if _is_link_list(element):
+            return []
+        return [Block(_flat(i), "body") for i in element.iter("item") if _flat(i)]
+    if element.tag == "table":
+        rows = (" ".join(_flat(c) for c in row.iter("cell") if _flat(c)) for row in element.iter("row"))
+        return [Block(text, "body") for text in rows if text]
+    if _inside(element, ("list", "table", "quote")) or not _flat(element) or _is_link_line(element):
+        return []
+    return [Block(_flat(element), _TEXT_ELEMENTS.get(element.tag, "body"))]
 
 
 def _flat(element) -> str:

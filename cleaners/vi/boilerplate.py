@@ -44,7 +44,8 @@ LINE_GROUPS: dict[str, list[str]] = {
         r"|Các tin đã đưa( ngày)?|Tin đã đưa|Bài viết liên quan|Bài liên quan|Đọc nhiều|Đọc nhiều nhất|Xem nhiều"
         r"|Xem nhiều nhất|Tin mới|Tin mới nhất|Tin tức mới|Tin nổi bật|Tin tiêu điểm|Tin bài liên quan"
         r"|Theo dòng sự kiện|Xem thêm|Xem tiếp|Đọc tiếp|Đọc thêm|Tin tức khác|Bài viết khác"
-        r"|Bài cùng chuyên mục|Cùng chuyên mục|Có thể bạn quan tâm|Bạn có thể quan tâm",
+        r"|Bài cùng chuyên mục|Cùng chuyên mục|Có thể bạn quan tâm|Bạn có thể quan tâm"
+        r"|Xem tất cả( >>| »)?|Xem thêm( >>| »)?",
     ],
     "tags": [
         r"(TAG|TAGS|Tag|Tags|Từ khóa|Từ khoá|Chủ đề|Thẻ)\s*:.*",
