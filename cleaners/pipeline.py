@@ -27,7 +27,8 @@ GENERIC = "generic"
 DEFAULT_MIN_CHARS = 120  # a two-paragraph brief is longer; a listing stub or error page is not
 MIN_TEASER_CHARS = 20
 MAX_BLOCKS_FOR_FALLBACK = 3000  # a long article has a few hundred paragraphs and boxes
-MAX_LINK_SHARE = 0.6  # an article links a few words; a listing or home page is mostly links
+MAX_LINK_SHARE = 0.6
+LISTING_SHARE = 0.5  # link lines above this share of the text make the page a listing  # an article links a few words; a listing or home page is mostly links
 ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
 
 
@@ -341,6 +342,9 @@ def _drop_link_lines(blocks, anchors, removed) -> list[Block]:
         closing = position > last_prose
         if before or after or closing:
             doomed.add(index)
+    total = sum(len(b.text) for b in blocks)
+    if sum(len(blocks[i].text) for i in doomed) > LISTING_SHARE * total:
+        return blocks  # a page made of links is a listing: its links are its text (the gate decides)
     kept = []
     for index, block in enumerate(blocks):
         if index in doomed:

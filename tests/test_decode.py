@@ -316,3 +316,18 @@ def test_decode_file_names_the_corrupt_gzip(tmp_path):
     broken.write_bytes(gzip.compress(page().encode())[:30])
     with pytest.raises(ValueError, match="broken.html.gz"):
         decode_file(broken)
+
+
+def test_long_page_with_a_few_stray_replacement_characters_is_not_garbled():
+    # Pages that arrived damaged at a dozen points (a broken dash) are still readable text.
+    paragraph = "<p>Sáng nay, Ủy ban nhân dân tỉnh tổ chức hội nghị tổng kết năm \ufffd và triển khai kế hoạch.</p>"
+    body = ("<html><body>" + paragraph * 15 + "<p>" + "chữ " * 10000 + "</p></body></html>").encode("utf-8")
+    decoded = decode_html(body)
+    assert decoded.text.count("\ufffd") == 15
+
+
+def test_short_page_with_several_replacement_runs_is_garbled():
+    body = ("<html><body><p>Ch\ufffdng t\ufffdi \ufffdang \ufffd\ufffd nh\ufffd</p></body></html>").encode("utf-8")
+    with pytest.raises(DecodeError) as caught:
+        decode_html(body)
+    assert caught.value.reason == "garbled"
