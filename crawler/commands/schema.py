@@ -1,0 +1,110 @@
+"""`vnnews schema`: the JSON Schema of site and profile YAMLs, and the config reference,
+both generated from the config model so they cannot drift from it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SCHEMA_PATH = ROOT / "config" / "schema.json"
+REFERENCE_PATH = ROOT / "docs" / "config-reference.md"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("schema", help="print or write config/schema.json (or the config reference)")
+    parser.add_argument("--docs", action="store_true", help="the Markdown reference of every config key instead")
+    parser.add_argument("--write", action="store_true", help=f"write it ({SCHEMA_PATH.relative_to(ROOT)} or "
+                                                             f"{REFERENCE_PATH.relative_to(ROOT)})")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    text, path = (reference_markdown(), REFERENCE_PATH) if args.docs else (schema_json(), SCHEMA_PATH)
+    if args.write:
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def schema_json() -> str:
+    from cleaners.schema import json_schema
+    from cleaners.siteconfig import Profile, Site
+
+    site, profile = json_schema(Site, "vnnews site"), json_schema(Profile, "vnnews CMS profile")
+    for part in (site, profile):
+        part.pop("$schema", None)
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "vnnews config: a site (config/sites/*.yaml) or a CMS profile (config/profiles/*.yaml)",
+        "$defs": {"site": site, "profile": profile},
+        "anyOf": [{"$ref": "#/$defs/site"}, {"$ref": "#/$defs/profile"}],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def reference_markdown() -> str:
+    from cleaners.siteconfig import Profile, Site
+
+    lines = ["# Config reference", "",
+             "Generated from the config model (`cleaners/siteconfig.py`) by `vnnews schema --docs --write`;",
+             "a test keeps it in sync. Editors can check YAML files against `config/schema.json`",
+             "(first line of a YAML file: `# yaml-language-server: $schema=../schema.json`).", ""]
+    seen: list[type] = []
+    for cls, heading in ((Site, "Site: config/sites/<name>.yaml"), (Profile, "Profile: config/profiles/<name>.yaml")):
+        lines += _section(cls, heading, seen)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _section(cls, heading: str, seen: list) -> list[str]:
+    lines = [f"## {heading}", "", " ".join((cls.__doc__ or "").split()), "",
+             "| key | type | default | meaning |", "|---|---|---|---|"]
+    nested = []
+    for fld in dataclasses.fields(cls):
+        hint = typing.get_type_hints(cls)[fld.name]
+        lines.append(f"| `{fld.name}` | {_type_name(hint, fld)} | {_default(fld)} | {fld.metadata.get('doc', '')} |")
+        nested += [t for t in _dataclasses_in(hint) if t not in seen]
+    lines.append("")
+    for inner in nested:
+        if inner not in seen:
+            seen.append(inner)
+            lines += _section(inner, f"{inner.__name__}", seen)
+    return lines
+
+
+def _dataclasses_in(hint) -> list[type]:
+    if dataclasses.is_dataclass(hint):
+        return [hint]
+    return [t for arg in typing.get_args(hint) for t in _dataclasses_in(arg)]
+
+
+def _type_name(hint, fld) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    kind = fld.metadata.get("kind") if fld is not None else None
+    if args and type(None) in args:
+        return _type_name(next(a for a in args if a is not type(None)), fld) + " or null"
+    if origin is list:
+        return f"list of {_type_name(args[0], fld)}"
+    if dataclasses.is_dataclass(hint):
+        shorthand = getattr(hint, "shorthand", None)
+        return f"[{hint.__name__}](#{hint.__name__.lower()})" + (f" (or a string: its `{shorthand}`)" if shorthand else "")
+    name = {str: "string", int: "whole number", float: "number", bool: "true/false"}.get(hint, str(hint))
+    choices = fld.metadata.get("choices") if fld is not None else ()
+    if choices:
+        return " / ".join(f"`{c}`" for c in choices)
+    return f"{name} ({kind})" if kind else name
+
+
+def _default(fld) -> str:
+    if fld.default is not dataclasses.MISSING:
+        if fld.default is None:
+            return "unset"
+        return '`""`' if fld.default == "" else f"`{fld.default}`"
+    if fld.default_factory is not dataclasses.MISSING:
+        value = fld.default_factory()
+        return "`[]`" if value == [] else "see below" if dataclasses.is_dataclass(value) else f"`{value}`"
+    return "**required**"

@@ -1,0 +1,87 @@
+"""Site fixtures: saved pages with their expected document, checked and regenerated.
+
+tests/fixtures/sites/<site>/<name>.html is a saved page; <name>.txt the corpus document it
+must give, byte for byte; <name>.meta.json its url and expected metadata, or
+{"url": ..., "rejected": REASON} (and no .txt) for a page the site must reject.
+No Scrapy import: maintainers' tools and tests use this.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cleaners.document import METADATA_FIELDS
+
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sites"
+EXPECTED_FIELDS = ("title",) + METADATA_FIELDS
+
+
+@dataclass
+class FixtureCheck:
+    page: Path
+    ok: bool
+    problems: list[str]
+
+
+def fixture_pages(site: str, root: Path = FIXTURES_DIR) -> list[Path]:
+    return sorted((root / site).glob("*.html"))
+
+
+def read_meta(page: Path) -> dict:
+    meta_path = page.with_suffix(".meta.json")
+    try:
+        return json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{meta_path}: missing (it gives the page's url and expected metadata)") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{meta_path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+
+
+def check_fixture(cleaner, page: Path) -> FixtureCheck:
+    """Clean the saved page and compare with its expected text and metadata."""
+    meta = read_meta(page)
+    result = cleaner.clean(page.read_bytes(), url=meta.get("url"))
+    expected_path = page.with_suffix(".txt")
+    if not expected_path.exists():
+        wanted = meta.get("rejected")
+        if result.ok or result.reason != wanted:
+            got = "a document" if result.ok else f"rejected: {result.reason}"
+            return FixtureCheck(page, False, [f"expected rejected: {wanted}, got {got}"])
+        return FixtureCheck(page, True, [])
+    if not result.ok:
+        return FixtureCheck(page, False, [f"rejected: {result.reason} ({result.detail})"])
+    problems = _text_problems(expected_path, result.document.text)
+    problems += [f"{name}: expected {meta[name]!r}, got {getattr(result.document, name)!r}"
+                 for name in EXPECTED_FIELDS if name in meta and getattr(result.document, name) != meta[name]]
+    return FixtureCheck(page, not problems, problems)
+
+
+def _text_problems(expected_path: Path, text: str) -> list[str]:
+    expected = expected_path.read_text(encoding="utf-8")
+    if expected == text:
+        return []
+    diff = difflib.unified_diff(expected.splitlines(keepends=True), text.splitlines(keepends=True),
+                                fromfile=str(expected_path), tofile="current output")
+    return ["text differs:\n" + "".join(diff)]
+
+
+def regenerate_fixture(cleaner, page: Path) -> bool:
+    """Rewrite the expected text and metadata from the current output; True when anything changed."""
+    meta = read_meta(page)
+    result = cleaner.clean(page.read_bytes(), url=meta.get("url"))
+    expected_path = page.with_suffix(".txt")
+    before = (expected_path.read_text(encoding="utf-8") if expected_path.exists() else None, dict(meta))
+    if result.ok:
+        expected_path.write_text(result.document.text, encoding="utf-8")
+        meta.pop("rejected", None)
+        meta.update({name: getattr(result.document, name) for name in EXPECTED_FIELDS})
+    else:
+        expected_path.unlink(missing_ok=True)
+        meta = {"url": meta.get("url"), "rejected": result.reason}
+    page.with_suffix(".meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
+                                              encoding="utf-8")
+    after = (expected_path.read_text(encoding="utf-8") if expected_path.exists() else None, meta)
+    return before != after
