@@ -302,6 +302,8 @@ _ARTICLE_SCOPES = ("//*[@itemscope][contains(@itemtype, 'Article')"
 
 
 def microdata_candidates(tree: lxml_html.HtmlElement) -> Candidates:
+    if not tree.xpath("boolean(//*[@itemprop])"):  # most pages have none: skip the property scans
+        return {}
     scopes = tree.xpath(_ARTICLE_SCOPES)
     # With an article item, only its own properties count (not its publisher's "name");
     # without one (vnexpress: a lone <meta itemprop="datePublished"> in <head>), any property.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from functools import lru_cache
 
 # --------------------------------------------------------------------------------------------
 # normalize_text / is_blank
@@ -290,6 +291,7 @@ def _unify_tone_placement(lowercase_text: str) -> str:
 _NOT_WORD_RE = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=8192)  # steps compare the same paragraphs several times per page
 def fold_for_compare(s: str) -> str:
     """Key for near-duplicate comparison: lower case, no punctuation, one tone style.
 
