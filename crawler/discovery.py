@@ -78,31 +78,63 @@ def _feed_item_link(item) -> str:
     return ""
 
 
-def feed_links(body: bytes, base_url: str) -> list[str]:
-    """Article URLs of an RSS 2.0 / RSS 1.0 / Atom feed, in feed order."""
+def _entry_date(element, names: tuple[str, ...]) -> str | None:
+    """The first non-empty child date among `names` (local names, any namespace)."""
+    for name in names:
+        for child in _children(element, name):
+            if _text(child):
+                return _text(child)
+    return None
+
+
+# Where a feed item or sitemap entry says when it was published (or, lastmod, last changed:
+# a page last changed before a date was published before it too).
+FEED_DATES = ("pubDate", "published", "date", "updated")
+SITEMAP_DATES = ("lastmod",)
+
+
+def feed_entries(body: bytes, base_url: str) -> list[tuple[str, str | None]]:
+    """(article URL, date text or None) of an RSS 2.0 / RSS 1.0 / Atom feed, in feed order."""
     root = parse_xml(body)
     if root is None:
         return []
-    links = []
+    entries, seen = [], set()
     for element in root.iter():
         if _local(element) in ("item", "entry"):
             url = _absolute_http(_feed_item_link(element), base_url)
-            if url and url not in links:
-                links.append(url)
-    return links
+            if url and url not in seen:
+                seen.add(url)
+                entries.append((url, _entry_date(element, FEED_DATES)))
+    return entries
 
 
-def sitemap_links(body: bytes, base_url: str, max_size: int = 50 * 1024 * 1024) -> tuple[str, list[str]]:
-    """("index", child sitemap URLs) or ("urlset", page URLs); ("unknown", []) otherwise."""
+def feed_links(body: bytes, base_url: str) -> list[str]:
+    """Article URLs of an RSS 2.0 / RSS 1.0 / Atom feed, in feed order."""
+    return [url for url, _ in feed_entries(body, base_url)]
+
+
+def sitemap_entries(body: bytes, base_url: str,
+                    max_size: int = 50 * 1024 * 1024) -> tuple[str, list[tuple[str, str | None]]]:
+    """("index", [(child sitemap URL, lastmod)]) or ("urlset", [(page URL, date)]), where the
+    date is a news:publication_date or the lastmod; ("unknown", []) otherwise."""
     root = parse_xml(body, max_size)
     if root is None or _local(root) not in ("sitemapindex", "urlset"):
         return "unknown", []
     kind = "index" if _local(root) == "sitemapindex" else "urlset"
     entry = "sitemap" if kind == "index" else "url"
-    links = []
+    entries, seen = [], set()
     for element in _children(root, entry):
+        news = [n for child in _children(element, "news") for n in _children(child, "publication_date")]
+        date = (_text(news[0]) if news else None) or _entry_date(element, SITEMAP_DATES)
         for loc in _children(element, "loc"):
             url = _absolute_http(_text(loc), base_url)
-            if url and url not in links:
-                links.append(url)
-    return kind, links
+            if url and url not in seen:
+                seen.add(url)
+                entries.append((url, date))
+    return kind, entries
+
+
+def sitemap_links(body: bytes, base_url: str, max_size: int = 50 * 1024 * 1024) -> tuple[str, list[str]]:
+    """("index", child sitemap URLs) or ("urlset", page URLs); ("unknown", []) otherwise."""
+    kind, entries = sitemap_entries(body, base_url, max_size)
+    return kind, [url for url, _ in entries]
