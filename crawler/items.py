@@ -29,3 +29,6 @@ class PageItem:
     method: str = "GET"
     # filled by CleanPipeline: a cleaners.document.CleanResult, or a crawl-level rejection
     clean_result: object | None = field(default=None, repr=False)
+    # filled by CorpusPipeline (what store_result returned) or SincePipeline ("old"); read by
+    # StatePipeline (crawler/incremental.py), which records it once the corpus holds the page
+    outcome: str | None = None

@@ -71,5 +71,6 @@ class CorpusPipeline:
             outcome = store_result(self.writer, item, item.clean_result)
             if outcome:
                 self.stats.inc_value(f"corpus/{outcome}")
-            item.clean_result = None  # the document is on disk; do not keep it in memory
+                item.outcome = outcome
+            # the verdict stays on the item for StatePipeline, which records it and then drops it
         return item

@@ -38,6 +38,26 @@ VNNEWS_SITE_POLITENESS = True
 # (environment variable or -s VNNEWS_CONTACT=...) before crawling real sites.
 VNNEWS_CONTACT = os.environ.get("VNNEWS_CONTACT", "https://github.com/vnnews/vnnews")
 
+# --- incremental runs, locks, progress (crawler/state.py, crawler/incremental.py) -------------
+
+# Keep <output>/state/crawl.sqlite: articles already written or rejected are not fetched again
+# (listings, feeds and sitemaps always are); each run's counts feed `vnnews report`.
+VNNEWS_STATE = True
+# Fetch every article again, done or not (option --refresh).
+VNNEWS_REFRESH = False
+# YYYY-MM-DD: skip articles published before this day, when a feed, a sitemap or the cleaned
+# page dates them (option --since). Empty: no bound.
+VNNEWS_SINCE = ""
+# At most this many article requests per site and run (option --max-articles); 0: no limit.
+VNNEWS_MAX_ARTICLES = 0
+# Where the per-site locks live. Empty: <output>/state/locks. Point every output folder of a
+# machine at one folder (e.g. /run/vnnews) so one site is never crawled twice at once.
+VNNEWS_LOCK_DIR = ""
+# Live progress per site on stderr every VNNEWS_PROGRESS_INTERVAL seconds: "auto" (when
+# stderr is a terminal), "on" or "off".
+VNNEWS_PROGRESS = "auto"
+VNNEWS_PROGRESS_INTERVAL = 10
+
 # --- politeness ----------------------------------------------------------------------------
 
 # Identify ourselves; Common Crawl and most webmasters ask for a name and a contact.
@@ -98,7 +118,19 @@ DOWNLOAD_HANDLERS = {
 ITEM_PIPELINES = {
     "crawler.archive.ArchivePipeline": 100,
     "crawler.pipelines.CleanPipeline": 200,
+    "crawler.incremental.SincePipeline": 250,
     "crawler.pipelines.CorpusPipeline": 300,
+    # last: the state store is written only after the corpus committed the page
+    "crawler.incremental.StatePipeline": 400,
+}
+
+# Articles already done in an earlier run are never requested again (VNNEWS_STATE).
+SPIDER_MIDDLEWARES = {
+    "crawler.incremental.IncrementalMiddleware": 900,
+}
+
+EXTENSIONS = {
+    "crawler.progress.LiveProgress": 500,
 }
 
 # No open ports on crawl machines: the telnet console and Scrapy 2.19's remote-control

@@ -17,7 +17,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from . import __version__
-from .discovery import TooLarge, feed_links, sitemap_links
+from .discovery import TooLarge, feed_entries, sitemap_entries
 from .items import PageItem
 from .processing import document_canonical
 from .registry import load_registry
@@ -27,6 +27,7 @@ from .urls import Canonicalizer
 KIND = "vnnews_kind"  # request meta: why the page was asked for (article, listing, feed, ...)
 LISTING_DEPTH = "vnnews_listing_depth"  # request meta: page number - 1 within a listing chain
 SITEMAP_DEPTH = "vnnews_sitemap_depth"  # request meta: nesting of sitemap indexes
+PUBLISHED = "vnnews_published"  # request meta: the article's date as a feed or sitemap gives it (--since)
 MAX_SITEMAP_DEPTH = 3
 ARTICLE_PRIORITY = 10  # fetch known articles before walking further down the listings
 
@@ -152,29 +153,30 @@ class SiteSpider(scrapy.Spider):
         yield self.page_item(response, "feed")
         if not 200 <= response.status < 300:
             return
-        links = feed_links(response.body, response.url)
-        self.crawler.stats.inc_value("discovery/feed_links", len(links))
-        for url in links:
+        entries = feed_entries(response.body, response.url)
+        self.crawler.stats.inc_value("discovery/feed_links", len(entries))
+        for url, published in entries:
             if self._wanted_article(url):
-                yield self._request(url, "article", priority=ARTICLE_PRIORITY)
+                yield self._request(url, "article", {PUBLISHED: published}, priority=ARTICLE_PRIORITY)
 
     def parse_sitemap(self, response: Response) -> Iterator:
         yield self.page_item(response, "sitemap")
         if not 200 <= response.status < 300:
             return
         try:
-            kind, links = sitemap_links(response.body, response.url, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            kind, entries = sitemap_entries(response.body, response.url,
+                                            self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         except TooLarge as exc:
             self.logger.warning("sitemap %s skipped: %s", response.url, exc)
             self.crawler.stats.inc_value("discovery/sitemap_too_large")
             return
-        self.crawler.stats.inc_value("discovery/sitemap_links", len(links))
+        self.crawler.stats.inc_value("discovery/sitemap_links", len(entries))
         depth = response.meta.get(SITEMAP_DEPTH, 0)
-        for url in links:
+        for url, published in entries:
             if kind == "index" and depth < MAX_SITEMAP_DEPTH and self.site.owns(url):
                 yield self._request(url, "sitemap", {SITEMAP_DEPTH: depth + 1}, callback=self.parse_sitemap)
             elif kind == "urlset" and self._wanted_article(url):
-                yield self._request(url, "article", priority=ARTICLE_PRIORITY)
+                yield self._request(url, "article", {PUBLISHED: published}, priority=ARTICLE_PRIORITY)
 
     # following -------------------------------------------------------------------------------
     def _wanted_article(self, url: str) -> bool:

@@ -15,6 +15,7 @@ share it, see crawler/shared.py). No Scrapy import: the report command reads it 
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import errno
 import fcntl
 import json
@@ -409,3 +410,33 @@ def default_lock_dir(out_dir: str | os.PathLike, setting: str | None = None) -> 
     """VNNEWS_LOCK_DIR when set (one folder for every output folder of a machine), else
     <out>/state/locks."""
     return Path(setting) if setting else state_dir(out_dir) / LOCK_DIR
+
+
+# --- dates for --since ------------------------------------------------------------------------------
+
+def parse_since(text: str) -> dt.date:
+    """The --since / VNNEWS_SINCE value: a date, YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def published_day(text: str | None) -> dt.date | None:
+    """The calendar day of a date as a page, feed or sitemap writes it (ISO 8601 or RFC 822),
+    in the time zone it is written in (+07:00 on Vietnamese sites); None when unreadable."""
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        return None
