@@ -5,16 +5,23 @@ Scrapy is imported here, not in crawler/cli.py, so `vnnews clean` works without 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BUSY = 75  # EX_TEMPFAIL: a site or the output folder is being crawled; try again later
 
 
 class UsageError(ValueError):
     """Bad command-line input: printed as is, exit 2."""
+
+
+class Busy(RuntimeError):
+    """Another process crawls one of the sites or writes the output folder: printed, exit 75."""
 
 
 @dataclass
@@ -48,6 +55,16 @@ class SiteRun:
     @property
     def duplicates(self) -> int:
         return int(self.stats.get("corpus/duplicate-url", 0)) + int(self.stats.get("corpus/duplicate-text", 0))
+
+    @property
+    def skipped(self) -> int:
+        """Articles not fetched again: an earlier run wrote or rejected them."""
+        return int(self.stats.get("incremental/skipped", 0))
+
+    @property
+    def errors(self) -> int:
+        """Requests given up after their retries: fetched again next run."""
+        return int(self.stats.get("retry/max_reached", 0))
 
 
 def use_config(config: str | None) -> None:
@@ -108,28 +125,101 @@ def run_spiders(sites: list[str], overrides: dict) -> list[SiteRun]:
             parse_replica(overrides["VNNEWS_REPLICA"])
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    process = CrawlerProcess(project_settings(overrides))
+    settings = project_settings(overrides)
+    check_run_options(settings)
+    process = CrawlerProcess(settings)
     crawlers = {}
-    for site in sites:
-        crawlers[site] = process.create_crawler(site)
-        process.crawl(crawlers[site])
-    process.start()
+    with crawl_locks(settings, sites):
+        for site in sites:
+            crawlers[site] = process.create_crawler(site)
+            process.crawl(crawlers[site])
+        process.start()
     return [SiteRun(site, dict(crawler.stats.get_stats()) if crawler.stats else {})
             for site, crawler in crawlers.items()]
+
+
+def check_run_options(settings) -> None:
+    """VNNEWS_SINCE and VNNEWS_MAX_ARTICLES, checked before anything starts."""
+    from .incremental import max_articles_setting, since_setting
+    from .progress import progress_enabled
+
+    try:
+        since_setting(settings)
+        max_articles_setting(settings)
+        progress_enabled(settings.get("VNNEWS_PROGRESS"), sys.stderr)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@contextmanager
+def crawl_locks(settings, sites: list[str]):
+    """Hold every site's lock for the whole run, and make sure no other process writes the
+    output folder, so the second of two overlapping runs stops at once with a clear message.
+    (The crawl's own components take the same locks again: they are re-entrant.)"""
+    from .corpus import LOCK
+    from .state import SiteBusy, SiteLock, busy_sites, default_lock_dir
+
+    if not settings.getbool("VNNEWS_STATE"):
+        yield
+        return
+    out_dir = Path(settings.get("VNNEWS_OUTPUT") or "output")
+    lock_dir = default_lock_dir(out_dir, settings.get("VNNEWS_LOCK_DIR"))
+    with ExitStack() as held:
+        for site in sites:
+            try:
+                held.enter_context(SiteLock(lock_dir, site))
+            except SiteBusy as exc:
+                raise Busy(str(exc)) from None
+        if folder_busy(out_dir / LOCK):
+            others = busy_sites(lock_dir)
+            who = "; ".join(f"{site} by {holder}" for site, holder in others.items()) or "sites unknown"
+            raise Busy(f"{out_dir}: another vnnews process is writing this output folder ({who}); one process "
+                       "writes a folder at a time: wait for it, crawl the sites together in one "
+                       "`vnnews crawl`, or use another --out")
+        yield
+
+
+def folder_busy(lock_file: Path) -> bool:
+    """Whether a CorpusWriter of another process holds the folder's lock now."""
+    if not lock_file.exists():
+        return False
+    with lock_file.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+    return False  # closing the file released our probe before the crawl takes the lock
 
 
 def print_summary(runs: list[SiteRun], out_dir: Path, stream=sys.stdout) -> None:
     """A table a person can read: per site, pages, documents, rejections, duration."""
     width = max([len(r.site) for r in runs] + [4])
-    print(f"\n{'site':<{width}}  {'pages':>5}  {'written':>7}  {'dupes':>5}  {'time':>6}  rejections", file=stream)
+    print(f"\n{'site':<{width}}  {'pages':>5}  {'written':>7}  {'dupes':>5}  {'skipped':>7}  {'errors':>6}  "
+          f"{'time':>6}  rejections", file=stream)
     for run in runs:
         rejected = ", ".join(f"{reason} {count}" for reason, count in run.rejections.items()) or "-"
         status = "" if run.finish_reason == "finished" else f"  [{run.finish_reason}]"
-        print(f"{run.site:<{width}}  {run.pages:>5}  {run.written:>7}  {run.duplicates:>5}  "
-              f"{run.duration:>5.1f}s  {rejected}{status}", file=stream)
+        print(f"{run.site:<{width}}  {run.pages:>5}  {run.written:>7}  {run.duplicates:>5}  {run.skipped:>7}  "
+              f"{run.errors:>6}  {run.duration:>5.1f}s  {rejected}{status}", file=stream)
     total = sum(r.written for r in runs)
     print(f"\n{total} new document(s) in {out_dir / 'corpus'}; "
           f"manifest {out_dir / 'manifest.jsonl'}, rejections {out_dir / 'rejects.jsonl'}", file=stream)
+    print_health_warnings([r.site for r in runs], out_dir, stream)
+
+
+def print_health_warnings(sites: list[str], out_dir: Path, stream=sys.stdout) -> None:
+    """The sites whose template seems to have changed (`vnnews report --check`'s rule)."""
+    from .report import NoState, build_report, health_line, unhealthy
+    from .state import StateError
+
+    try:
+        flagged = unhealthy(build_report(out_dir, sites))
+    except (NoState, StateError):
+        return  # VNNEWS_STATE off: no history to judge by
+    for report in flagged:
+        print(f"warning: {health_line(report)}", file=stream)
+    if flagged:
+        print(f"(`vnnews report --out {out_dir}` for the details)", file=stream)
 
 
 def exit_code(runs: list[SiteRun]) -> int:

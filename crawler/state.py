@@ -278,16 +278,40 @@ class CrawlState:
 
 def rebuild(out_dir: str | os.PathLike, canonical: Callable[[str], str]) -> tuple[Path, int]:
     """A fresh store from the manifest and the rejects; the old file is kept beside it as
-    crawl.sqlite.old (runs and errors are not in the corpus, so they are not rebuilt)."""
-    folder = state_dir(out_dir)
-    path = folder / DB_NAME
+    crawl.sqlite.old. Errors and duplicates are not in the corpus, so they are fetched once
+    more; the run history is copied over when the old file can still be read."""
+    path = state_dir(out_dir) / DB_NAME
+    old = path.with_name(DB_NAME + ".old")
     if path.exists():
+        with closing(sqlite3.connect(path)) as db:  # fold the WAL in before moving the file
+            try:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.DatabaseError:
+                pass
         for suffix in ("-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-        os.replace(path, path.with_name(DB_NAME + ".old"))
+        os.replace(path, old)
     with closing(CrawlState(out_dir)) as state:
         state.reconcile(canonical)
+        if old.exists():
+            _copy_runs(state.db, old)
         return path, sum(state.url_outcomes().values())
+
+
+def _copy_runs(db: sqlite3.Connection, old: Path) -> None:
+    try:
+        db.execute("ATTACH DATABASE ? AS old", (str(old),))
+    except sqlite3.DatabaseError:
+        return
+    try:
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO runs SELECT * FROM old.runs")
+            db.execute("INSERT INTO run_counts SELECT * FROM old.run_counts")
+    except sqlite3.DatabaseError as exc:
+        logger.warning("%s: run history not copied (%s)", old, exc)
+    finally:
+        db.execute("DETACH DATABASE old")
 
 
 # --- reading the corpus -------------------------------------------------------------------------

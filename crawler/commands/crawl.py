@@ -18,9 +18,51 @@ def register(subparsers) -> None:
                         help="send the sites' requests to a loopback replica server (tests, demo); "
                              "no politeness delay then")
     parser.add_argument("--config", metavar="DIR", help="config folder (default: config/ or $VNNEWS_CONFIG)")
+    parser.add_argument("--refresh", action="store_true",
+                        help="fetch every article again, even those an earlier run wrote or rejected")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", type=since_date,
+                        help="skip articles published before this day (dated by the feed, the sitemap, "
+                             "or else the page itself)")
+    parser.add_argument("--max-articles", metavar="N", type=article_budget,
+                        help="fetch at most N articles per site in this run")
+    parser.add_argument("--progress", choices=("auto", "on", "off"),
+                        help="live progress per site on stderr (default auto: when it is a terminal)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (as scrapy crawl -s)")
     parser.set_defaults(run=run)
+
+
+def since_date(text: str) -> str:
+    import argparse
+
+    from crawler.state import parse_since
+
+    try:
+        return parse_since(text).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def article_budget(text: str) -> int:
+    import argparse
+
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of articles, 1 or more, got {text!r}")
+    return int(text)
+
+
+def run_options(args) -> dict:
+    """The settings the incremental options stand for (crawler/settings.py documents them)."""
+    options = {}
+    if args.refresh:
+        options["VNNEWS_REFRESH"] = True
+    if args.since:
+        options["VNNEWS_SINCE"] = args.since
+    if args.max_articles:
+        options["VNNEWS_MAX_ARTICLES"] = args.max_articles
+    if args.progress:
+        options["VNNEWS_PROGRESS"] = args.progress
+    return options
 
 
 def parse_overrides(pairs: list[str]) -> dict:
@@ -44,11 +86,15 @@ def run(args) -> int:
         overrides = parse_overrides(args.set)
         out_dir = Path(args.out or overrides.get("VNNEWS_OUTPUT") or "output")
         overrides["VNNEWS_OUTPUT"] = str(out_dir)
+        overrides = {**run_options(args), **overrides}
         if args.replica:  # loopback only, so no politeness delay; -s still wins
             overrides = {**crawling.replica_settings(args.replica), **overrides}
         runs = crawling.run_spiders(sites, overrides)
     except crawling.UsageError as exc:
         print(f"vnnews crawl: {exc}", file=sys.stderr)
         return crawling.EXIT_USAGE
+    except crawling.Busy as exc:
+        print(f"vnnews crawl: {exc}", file=sys.stderr)
+        return crawling.EXIT_BUSY
     crawling.print_summary(runs, out_dir)
     return crawling.exit_code(runs)

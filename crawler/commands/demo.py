@@ -36,7 +36,11 @@ def run(args) -> int:
         replica = f"127.0.0.1:{server.port}"
         print(f"replica sites on http://{replica}/ (by Host header): {', '.join(sites)}", file=sys.stderr)
         overrides = {"VNNEWS_OUTPUT": str(out_dir), "LOG_LEVEL": "WARNING", **crawling.replica_settings(replica)}
-        runs = crawling.run_spiders(sites, overrides)
+        try:
+            runs = crawling.run_spiders(sites, overrides)
+        except crawling.Busy as exc:
+            print(f"vnnews demo: {exc}", file=sys.stderr)
+            return crawling.EXIT_BUSY
     crawling.print_summary(runs, out_dir)
     print(f"demo finished in {time.monotonic() - started:.1f}s")
     return crawling.exit_code(runs)
