@@ -310,7 +310,7 @@ def _strip_stray_controls(text: str) -> str:
 
 
 def _check_not_garbled(text: str) -> None:
-    runs = len(_REPLACEMENT_RUN_RE.findall(text))
+    runs = len(_REPLACEMENT_RUN_RE.findall(text)) if "\ufffd" in text else 0
     # A wrongly decoded Vietnamese page breaks every accented letter (hundreds of runs);
     # a long page that arrived with a dozen stray U+FFFD from its source is still readable.
     if runs > MAX_REPLACEMENT_RUNS and runs > MAX_REPLACEMENT_RUNS_PER_CHAR * len(text):

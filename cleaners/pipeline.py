@@ -364,11 +364,11 @@ def link_share(anchors, blocks) -> float:
 
 
 def generic_lead(tree) -> str | None:
-    for selector in GENERIC_LEAD_SELECTORS:
-        for element in css(selector)(tree):
-            text = " ".join(element.text_content().split())
-            if 40 <= len(text) <= 1000:
-                return text
+    """The first lead-like element in document order (one scan for all the selectors)."""
+    for element in css(", ".join(GENERIC_LEAD_SELECTORS))(tree):
+        text = " ".join(element.text_content().split())
+        if 40 <= len(text) <= 1000:
+            return text
     return None
 
 

@@ -310,8 +310,13 @@ def microdata_candidates(tree: lxml_html.HtmlElement) -> Candidates:
     scope = scopes[0] if scopes else None
     root = scope if scope is not None else tree.getroottree().getroot()
 
+    # One scan for every property element; each key then filters this short list.
+    properties = [(el, (el.get("itemprop") or "").split()) for el in root.xpath(".//*[@itemprop]")
+                  if isinstance(el.tag, str)]
+
     def values(name: str, sub: str | None = None) -> list[str | None]:
-        return [_item_value(el, name, sub) for el in _own_properties(root, scope, name)]
+        return [_item_value(el, name, sub) for el, names in properties
+                if name in names and (scope is None or _owner_scope(el) is scope)]
 
     return {
         "type": [_short_type(scope.get("itemtype", "").split()[0]) if scope is not None else None],
@@ -328,7 +333,7 @@ def microdata_candidates(tree: lxml_html.HtmlElement) -> Candidates:
 
 
 def _own_properties(root, scope, name: str) -> Iterator[lxml_html.HtmlElement]:
-    # XPath narrows to elements that name the property (a C-level scan, not a Python loop).
+    """Property elements named `name` below root that belong to the item `scope`."""
     for element in root.xpath(".//*[contains(concat(' ', normalize-space(@itemprop), ' '), $padded)]",
                               padded=f" {name} "):
         if not isinstance(element.tag, str):  # comments, processing instructions

@@ -183,11 +183,11 @@ def _mojibake_spans(s: str) -> list[tuple[int, int]]:
 
 def garbled_ratio(s: str) -> float:
     """Share of non-whitespace characters that are U+FFFD or part of a mojibake sequence."""
+    spans = _mojibake_spans(s)
+    if not spans and "\ufffd" not in s:  # the common case: no need to count characters
+        return 0.0
     visible = len("".join(s.split()))  # str.split runs in C: fast on megabyte pages
     if visible == 0:
-        return 0.0
-    spans = _mojibake_spans(s)
-    if not spans and "\ufffd" not in s:
         return 0.0
     mojibake_chars = sum(end - start for start, end in spans)
     return (mojibake_chars + s.count("\ufffd")) / visible
