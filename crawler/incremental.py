@@ -84,6 +84,7 @@ class IncrementalMiddleware:
         self.max_articles = max_articles_setting(crawler.settings)
         self.asked: set[str] = set()
         self.skipped: set[str] = set()
+        self.older: set[str] = set()  # dated before --since by a feed or sitemap, however linked later
         self.state: CrawlState | None = None
         self.canonical = None
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
@@ -125,11 +126,14 @@ class IncrementalMiddleware:
         return self._wanted_article(entry)
 
     def _wanted_article(self, request: Request) -> bool:
+        key = self.canonical(request.url)
+        if key in self.older:
+            return False
         day = published_day(request.meta.get(PUBLISHED))
         if self.since and day and day < self.since:
-            self.stats.inc_value("incremental/older_than_since")
+            self.older.add(key)
+            self.stats.inc_value("incremental/older_than_since/unfetched")
             return False
-        key = self.canonical(request.url)
         if key in self.asked:
             return True  # already counted; the duplicate filter drops the repeat
         if key in self.skipped:
@@ -163,7 +167,7 @@ class SincePipeline:
         if isinstance(item, PageItem) and result is not None and result.ok:
             day = published_day(result.document.published)
             if day and day < self.since:
-                self.stats.inc_value("incremental/older_than_since")
+                self.stats.inc_value("incremental/older_than_since/fetched")
                 item.clean_result = None
                 item.outcome = OLD
         return item
@@ -209,6 +213,7 @@ class StatePipeline:
         stats = self.crawler.stats
         self.state.finish_run(self.run_id, reason, {
             "skipped": stats.get_value("incremental/skipped", 0),
+            "older-than-since": stats.get_value("incremental/older_than_since/unfetched", 0),
             "failed-requests": stats.get_value("retry/max_reached", 0),
         })
         _states.release(self.out_dir)
