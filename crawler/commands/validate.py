@@ -1,17 +1,25 @@
-"""`vnnews validate [FILE…]`: every problem of the site configs and profiles, located."""
+"""`vnnews validate [FILE…]`: every problem of the site configs and profiles, located.
+
+The model checks each file (types, unknown keys, regexes, CSS selectors, dates) and the
+registry checks references between them (profiles exist, domains unique); this command adds
+what the test suite enforces beyond the config itself: every site has fixture pages.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
-from ._common import usage_error
+from ._common import PROFILES, SITES, config_root, file_kind, registry_with, shown, usage_error
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "validate", help="check site configs and CMS profiles (all by default)",
-        description="Print every problem as FILE:LINE: FIELD: message; exit 1 if there is any.")
+        description="Print every problem as FILE:LINE: FIELD: message; exit 1 if there is any. "
+                    "A FILE outside config/ is checked as if it were in it (a site or a profile: "
+                    "by its folder, else by its keys).")
     parser.add_argument("files", nargs="*", metavar="FILE", help="site or profile YAML files (default: all)")
     parser.add_argument("--config", metavar="DIR", help="config folder (default: config/ or $VNNEWS_CONFIG)")
     parser.add_argument("--fixtures", metavar="DIR", help="fixtures folder (default: tests/fixtures/sites)")
@@ -20,81 +28,139 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from cleaners.schema import ConfigErrors
-    from cleaners.siteconfig import ConfigRegistry, config_dir
+    from crawler.fixtures import FIXTURES_DIR
 
-    root = Path(args.config) if args.config else config_dir()
-    if not (root / "sites").is_dir():
-        return usage_error("validate", f"{root}: not a config folder (expected {root / 'sites'})")
+    root = config_root(args.config)
+    if not (root / SITES).is_dir():
+        return usage_error("validate", f"{shown(root)}: not a config folder (expected {shown(root / SITES)})")
     files = [Path(f) for f in args.files]
     missing = [f for f in files if not f.is_file()]
     if missing:
         return usage_error("validate", f"{missing[0]}: no such file")
-    try:
-        registry = _load(root, files)
-    except ConfigErrors as exc:
-        _print_problems([str(e) for e in exc.errors])
+    kinds = {path: _kind(path) for path in files}
+    registry, problems = _load(root, kinds)
+    # With FILEs, show their problems only; the others still fail the run (the registry cannot load).
+    problems, elsewhere = _about(problems, kinds) if files else (problems, [])
+    if elsewhere:
+        print(f"vnnews validate: {len(elsewhere)} more problem(s) in other files of {shown(root)} "
+              f"(run vnnews validate to see them)", file=sys.stderr)
+    site_files = [p for p, k in kinds.items() if k == SITES] if files else sorted((root / SITES).glob("*.yaml"))
+    if not args.no_fixtures:
+        problems += _fixture_problems(site_files, Path(args.fixtures) if args.fixtures else FIXTURES_DIR)
+    for problem in problems:
+        print(_format(problem))
+    if problems or elsewhere:
+        print(f"{len(problems) + len(elsewhere)} problem(s)", file=sys.stderr)
         return 1
-    problems = [] if args.no_fixtures else _fixture_problems(registry, args.fixtures, files)
-    if problems:
-        _print_problems(problems)
-        return 1
-    print(f"{len(registry.sites)} sites, {len(registry.profiles)} profiles: ok")
+    print(_summary(registry, kinds))
     return 0
 
 
-def _load(root: Path, files: list[Path]):
-    """The whole config folder, with the given files in place of (or beside) their namesakes."""
-    from cleaners.siteconfig import ConfigRegistry
-
-    if not files:
-        return ConfigRegistry(root)
-    from ._common import _registry_with
-
-    registry = None
-    for path in files:
-        kind_dir = "profiles" if path.parent.name == "profiles" else "sites"
-        if path.resolve().parent == (root / kind_dir).resolve():
-            registry = registry or ConfigRegistry(root)
-            continue
-        if kind_dir == "profiles":
-            registry = _registry_with_profile(root, path)
-        else:
-            registry = _registry_with(root, path)
-    return registry
-
-
-def _registry_with_profile(root: Path, profile: Path):
-    import shutil
-    import tempfile
-
+def _kind(path: Path) -> str:
     from cleaners.schema import ConfigErrors
-    from cleaners.siteconfig import ConfigRegistry
 
-    from ._common import _relocated
-
-    tmp = Path(tempfile.mkdtemp(prefix="vnnews-validate-"))
     try:
-        shutil.copytree(root, tmp, dirs_exist_ok=True)
-        shutil.copy(profile, tmp / "profiles" / profile.name)
-        return ConfigRegistry(tmp)
-    except ConfigErrors as exc:  # name the maintainer's files, not the temporary copy
-        raise ConfigErrors([_relocated(e, tmp, root, profile, "profiles") for e in exc.errors]) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        return file_kind(path)
+    except ConfigErrors:
+        return SITES  # unreadable YAML: loading it as a site reports the located syntax error
 
 
-def _fixture_problems(registry, fixtures: str | None, files: list[Path]) -> list[str]:
-    from crawler.fixtures import FIXTURES_DIR, fixture_pages
+def _load(root: Path, kinds: dict[Path, str]):
+    """The registry (None when it cannot load) and every problem found, each with a line when possible."""
+    from cleaners.schema import ConfigErrors
 
-    root = Path(fixtures) if fixtures else FIXTURES_DIR
-    wanted = {f.stem for f in files if f.parent.name != "profiles"} or set(registry.sites)
-    return [f"sites/{name}.yaml: site has no fixture pages in {root / name} (save one as <name>.html "
-            f"with <name>.meta.json, then run: vnnews fixtures {name} --regenerate)"
-            for name in sorted(wanted) if name in registry.sites and not fixture_pages(name, root)]
+    try:
+        return registry_with(root, kinds), []
+    except ConfigErrors as exc:
+        return None, [_located(error) for error in exc.errors]
 
 
-def _print_problems(problems: list[str]) -> None:
+def _located(error):
+    """Give a line to the registry's cross-file errors (missing profile, duplicate domain), which have none."""
+    from cleaners.schema import ConfigError, ConfigErrors, read_yaml
+
+    if error.line or not error.field:
+        return error
+    try:
+        data, lines = read_yaml(Path(error.file))
+    except ConfigErrors:
+        return error
+    key = re.split(r"[.\[]", error.field)[0]
+    line = lines.get((key,))
+    value = data.get(key) if isinstance(data, dict) else None
+    if isinstance(value, list):  # point at the item the message names, e.g. the duplicated domain
+        line = next((lines.get((key, i)) for i, item in enumerate(value)
+                     if isinstance(item, str) and re.search(rf"\b{re.escape(item)}\b", error.message)), line)
+    return ConfigError(error.file, line, error.field, error.message)
+
+
+def _about(problems: list, kinds: dict[Path, str]) -> tuple[list, list]:
+    """Split into the problems of the named files and the rest.
+
+    A duplicate domain is reported on whichever file loads second; when the other one is a named
+    site, the message names it ("claimed by site NAME"), so it counts as that file's problem too.
+    """
+    named = {path.resolve() for path in kinds}
+    names = {path.stem for path, kind in kinds.items() if kind == SITES}
+    mine, elsewhere = [], []
     for problem in problems:
-        print(problem)
-    print(f"{len(problems)} problem(s)", file=sys.stderr)
+        claimed = re.search(r"by site (\S+)$", problem.message)
+        ours = Path(problem.file).resolve() in named or (claimed and claimed.group(1) in names)
+        (mine if ours else elsewhere).append(problem)
+    return mine, elsewhere
+
+
+def _fixture_problems(site_files: list[Path], fixtures: Path) -> list:
+    """What tests/test_site_fixtures.py would fail on, found without cleaning anything."""
+    from cleaners.schema import ConfigError
+    from crawler.fixtures import fixture_pages
+
+    problems = []
+    for path in site_files:
+        name, line = path.stem, _name_line(path)
+        pages = fixture_pages(name, fixtures)
+        if not pages:
+            problems.append(ConfigError(str(path), line, "name", (
+                f"site {name} has no fixture pages in {shown(fixtures / name)}: save one as <page>.html with "
+                f"<page>.meta.json giving its url, then run: vnnews fixtures {name} --regenerate")))
+        for page in pages:
+            problem = _page_problem(page)
+            if problem:
+                problems.append(ConfigError(str(path), line, "name", problem))
+    return problems
+
+
+def _page_problem(page: Path) -> str | None:
+    from crawler.fixtures import read_meta
+
+    try:
+        meta = read_meta(page)
+    except ValueError as exc:
+        return f"fixture {exc}"
+    if not page.with_suffix(".txt").exists() and "rejected" not in meta:
+        return (f"fixture {shown(page)} has no {page.stem}.txt and no \"rejected\" in its .meta.json: "
+                f"run vnnews fixtures {page.parent.name} --regenerate")
+    return None
+
+
+def _name_line(path: Path) -> int | None:
+    from cleaners.schema import ConfigErrors, read_yaml
+
+    try:
+        return read_yaml(path)[1].get(("name",))
+    except ConfigErrors:
+        return None
+
+
+def _format(problem) -> str:
+    where = f"{shown(problem.file)}:{problem.line}" if problem.line else shown(problem.file)
+    return f"{where}: {problem.field or '(top level)'}: {problem.message}"
+
+
+def _summary(registry, kinds: dict[Path, str]) -> str:
+    if kinds:
+        sites = sum(kind == SITES for kind in kinds.values())
+        profiles = sum(kind == PROFILES for kind in kinds.values())
+    else:
+        sites, profiles = len(registry.sites), len(registry.profiles)
+    return f"{sites} sites, {profiles} profiles: ok"
