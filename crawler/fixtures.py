@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleaners.document import METADATA_FIELDS
@@ -20,10 +20,13 @@ EXPECTED_FIELDS = ("title",) + METADATA_FIELDS
 
 
 @dataclass
-class FixtureCheck:
+class FixtureResult:
+    """ok: the page gives its expected output; diff: a unified diff of the text (empty when it
+    matches); problems: every mismatch in words (status, metadata fields, "text differs")."""
     page: Path
     ok: bool
-    problems: list[str]
+    diff: str = ""
+    problems: list[str] = field(default_factory=list)
 
 
 def fixture_pages(site: str, root: Path = FIXTURES_DIR) -> list[Path]:
@@ -40,7 +43,7 @@ def read_meta(page: Path) -> dict:
         raise ValueError(f"{meta_path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
 
 
-def check_fixture(cleaner, page: Path) -> FixtureCheck:
+def check_fixture(cleaner, page: Path) -> FixtureResult:
     """Clean the saved page and compare with its expected text and metadata."""
     meta = read_meta(page)
     result = cleaner.clean(page.read_bytes(), url=meta.get("url"))
@@ -49,23 +52,24 @@ def check_fixture(cleaner, page: Path) -> FixtureCheck:
         wanted = meta.get("rejected")
         if result.ok or result.reason != wanted:
             got = "a document" if result.ok else f"rejected: {result.reason}"
-            return FixtureCheck(page, False, [f"expected rejected: {wanted}, got {got}"])
-        return FixtureCheck(page, True, [])
+            return FixtureResult(page, False, problems=[f"expected rejected: {wanted}, got {got}"])
+        return FixtureResult(page, True)
     if not result.ok:
-        return FixtureCheck(page, False, [f"rejected: {result.reason} ({result.detail})"])
-    problems = _text_problems(expected_path, result.document.text)
+        return FixtureResult(page, False, problems=[f"rejected: {result.reason} ({result.detail})"])
+    diff = _text_diff(expected_path, result.document.text)
+    problems = ["text differs:\n" + diff] if diff else []
     problems += [f"{name}: expected {meta[name]!r}, got {getattr(result.document, name)!r}"
                  for name in EXPECTED_FIELDS if name in meta and getattr(result.document, name) != meta[name]]
-    return FixtureCheck(page, not problems, problems)
+    return FixtureResult(page, not problems, diff, problems)
 
 
-def _text_problems(expected_path: Path, text: str) -> list[str]:
+def _text_diff(expected_path: Path, text: str) -> str:
     expected = expected_path.read_text(encoding="utf-8")
     if expected == text:
-        return []
+        return ""
     diff = difflib.unified_diff(expected.splitlines(keepends=True), text.splitlines(keepends=True),
                                 fromfile=str(expected_path), tofile="current output")
-    return ["text differs:\n" + "".join(diff)]
+    return "".join(diff)
 
 
 def regenerate_fixture(cleaner, page: Path) -> bool:

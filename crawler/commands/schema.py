@@ -42,7 +42,8 @@ def schema_json() -> str:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "vnnews config: a site (config/sites/*.yaml) or a CMS profile (config/profiles/*.yaml)",
         "$defs": {"site": site, "profile": profile},
-        "anyOf": [{"$ref": "#/$defs/site"}, {"$ref": "#/$defs/profile"}],
+        # exactly one: a site needs title and domains, which a profile may not have
+        "oneOf": [{"$ref": "#/$defs/site"}, {"$ref": "#/$defs/profile"}],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
