@@ -44,12 +44,16 @@ def read_meta(page: Path) -> dict:
 
 
 def check_fixture(cleaner, page: Path) -> FixtureResult:
-    """Clean the saved page and compare with its expected text and metadata."""
+    """Clean the saved page and compare with its expected text and metadata, as the fixture test does."""
     meta = read_meta(page)
     result = cleaner.clean(page.read_bytes(), url=meta.get("url"))
     expected_path = page.with_suffix(".txt")
     if not expected_path.exists():
         wanted = meta.get("rejected")
+        if wanted is None:
+            return FixtureResult(page, False, problems=[
+                f"no {expected_path.name} and no \"rejected\" in {page.stem}.meta.json: nothing to compare "
+                f"with (run: vnnews fixtures {page.parent.name} --regenerate)"])
         if result.ok or result.reason != wanted:
             got = "a document" if result.ok else f"rejected: {result.reason}"
             return FixtureResult(page, False, problems=[f"expected rejected: {wanted}, got {got}"])
@@ -57,10 +61,19 @@ def check_fixture(cleaner, page: Path) -> FixtureResult:
     if not result.ok:
         return FixtureResult(page, False, problems=[f"rejected: {result.reason} ({result.detail})"])
     diff = _text_diff(expected_path, result.document.text)
-    problems = ["text differs:\n" + diff] if diff else []
+    problems = _site_problems(page, result) + (["text differs:\n" + diff] if diff else [])
     problems += [f"{name}: expected {meta[name]!r}, got {getattr(result.document, name)!r}"
                  for name in EXPECTED_FIELDS if name in meta and getattr(result.document, name) != meta[name]]
     return FixtureResult(page, not problems, diff, problems)
+
+
+def _site_problems(page: Path, result) -> list[str]:
+    """A page in <site>/ must be cleaned with that site's config, which the domain of its url selects."""
+    site = page.parent.name
+    if result.site == site:
+        return []
+    return [f"cleaned as site {result.site}, not {site}: is the domain of the url in {page.stem}.meta.json "
+            f"one of {site}'s domains?"]
 
 
 def _text_diff(expected_path: Path, text: str) -> str:
@@ -73,9 +86,16 @@ def _text_diff(expected_path: Path, text: str) -> str:
 
 
 def regenerate_fixture(cleaner, page: Path) -> bool:
-    """Rewrite the expected text and metadata from the current output; True when anything changed."""
+    """Rewrite the expected text and metadata from the current output; True when anything changed.
+
+    Keeps `url` and any other key of the .meta.json (notes). Refuses a page that is not cleaned
+    with its folder's site config: its output would guard the wrong config.
+    """
     meta = read_meta(page)
     result = cleaner.clean(page.read_bytes(), url=meta.get("url"))
+    # A page rejected before the rules are chosen (undecodable bytes) names no site: ask its url.
+    if page.parent.name not in (result.site, cleaner.registry.site_for_url(meta.get("url"))):
+        raise ValueError(_site_problems(page, result)[0])
     expected_path = page.with_suffix(".txt")
     before = (expected_path.read_text(encoding="utf-8") if expected_path.exists() else None, dict(meta))
     if result.ok:
