@@ -9,16 +9,20 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ._common import load_cleaner, usage_error
+from ._common import load_cleaner, shown, usage_error
 
-FIELDS = ("published", "author", "source", "kicker", "category", "lang", "lang_prob")
+EXIT_REJECTED = 3
+TEXT_FIELDS = ("lang", "lang_prob")
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "try", help="show what a site config extracts from one page (saved file or URL)",
-        description="SITE_OR_YAML: a configured site name or a site YAML file not yet in config/. "
-                    "URL_OR_FILE: a saved page (.html, .html.gz; no network) or an http(s) URL.")
+        description="SITE_OR_YAML: a configured site name, or a site YAML file not yet in config/ "
+                    "(checked with the rest of config/). URL_OR_FILE: a saved page (.html, .html.gz: "
+                    "no network) or an http(s) URL (with VNNEWS_REPLICA=127.0.0.1:PORT it is fetched "
+                    "from that replica, with the URL's host as Host header). Exit 3 when the page is "
+                    "rejected.")
     parser.add_argument("site", metavar="SITE_OR_YAML")
     parser.add_argument("page", metavar="URL_OR_FILE")
     parser.add_argument("--url", help="the page's URL when URL_OR_FILE is a file (default: its canonical link)")
@@ -29,7 +33,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    site_yaml = Path(args.site) if args.site.endswith((".yaml", ".yml")) else None
+    site_yaml = _site_yaml(args.site)
     if site_yaml is not None and not site_yaml.is_file():
         return usage_error("try", f"{site_yaml}: no such site YAML")
     cleaner = load_cleaner(args.config, "try", site_yaml)
@@ -37,56 +41,91 @@ def run(args) -> int:
         return 2
     site = site_yaml.stem if site_yaml else args.site
     if site not in cleaner.registry.sites:
-        return usage_error("try", f"unknown site {site!r}; configured: {', '.join(sorted(cleaner.registry.sites))}")
+        known = ", ".join(sorted(cleaner.registry.sites))
+        return usage_error("try", f"unknown site {site!r}: expected a site YAML file or one of: {known}")
     try:
-        body, url = _read(args.page, args.url)
-    except (OSError, ValueError) as exc:
+        body, url, content_type = _read(args.page, args.url)
+    except (OSError, ValueError) as exc:  # urllib's errors are OSErrors
         return usage_error("try", f"{args.page}: {exc}")
-    result = cleaner.clean(body, url=url, site=site, explain=args.explain)
+    _warn_if_other_site(cleaner, site, url)
+    result = cleaner.clean(body, url=url, site=site, content_type=content_type, explain=args.explain)
     if args.format == "json":
-        record = result.to_record()
-        if args.explain:
-            record["removed"] = [vars(r) for r in result.removed]
-        print(json.dumps(record, ensure_ascii=False, indent=2))
+        _print_json(result, args.explain)
     else:
         _print_text(result, args.explain)
-    return 0 if result.ok else 3
+    return 0 if result.ok else EXIT_REJECTED
 
 
-def _read(page: str, url: str | None) -> tuple[bytes, str | None]:
+def _site_yaml(site: str) -> Path | None:
+    """A path (anything ending in .yaml/.yml or naming a file) is a draft config; else a site name."""
+    if site.endswith((".yaml", ".yml")) or os.sep in site or Path(site).is_file():
+        return Path(site)
+    return None
+
+
+def _read(page: str, url: str | None) -> tuple[bytes, str | None, str | None]:
     if page.startswith(("http://", "https://")):
-        return _fetch(page), url or page
+        body, content_type = _fetch(page)
+        return body, url or page, content_type
+    if "://" in page:
+        raise ValueError("expected a saved page or an http(s) URL")
     from cleaners.decode import decode_file
 
-    return decode_file(Path(page)), url
+    return decode_file(Path(page)), url, None
 
 
-def _fetch(url: str) -> bytes:
+def _fetch(url: str) -> tuple[bytes, str | None]:
     """GET the page; with VNNEWS_REPLICA=127.0.0.1:PORT the loopback replica answers for the real host."""
     replica = os.environ.get("VNNEWS_REPLICA")
     headers = {"User-Agent": "vnnews-try"}
     target = url
     if replica:
         parts = urlsplit(url)
-        headers["Host"] = parts.hostname or ""
+        headers["Host"] = parts.netloc  # the replica serves every site on one port, dispatching by Host
         target = f"http://{replica}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
     with urllib.request.urlopen(urllib.request.Request(target, headers=headers), timeout=30) as response:
-        return response.read()
+        return response.read(), response.headers.get("Content-Type")
+
+
+def _warn_if_other_site(cleaner, site: str, url: str | None) -> None:
+    """The crawler picks the config by domain: a page of another site would never get this one."""
+    owner = cleaner.registry.site_for_url(url)
+    if owner and owner != site:
+        print(f"vnnews try: note: {url} belongs to site {owner}; cleaning it with {site} as asked",
+              file=sys.stderr)
+
+
+def _print_json(result, explain: bool) -> None:
+    record = result.to_record()
+    if explain:
+        record["removed"] = [vars(removal) for removal in result.removed]
+    print(json.dumps(record, ensure_ascii=False, indent=2))
 
 
 def _print_text(result, explain: bool) -> None:
-    out = sys.stdout
-    print(f"site: {result.site}   cms: {result.cms}   url: {result.url}", file=out)
-    if explain:
-        for removal in result.removed:
-            text = removal.text if len(removal.text) <= 110 else removal.text[:107] + "..."
-            print(f"  - [{removal.step}] {removal.rule}: {text}", file=out)
-    if not result.ok:
-        print(f"rejected: {result.reason} ({result.detail})", file=out)
-        return
+    from cleaners.document import METADATA_FIELDS
+
     doc = result.document
-    print(f"title: {doc.title}", file=out)
-    for name in FIELDS:
-        print(f"{name}: {getattr(doc, name)}", file=out)
-    print("-" * 72, file=out)
-    out.write(doc.text)
+    if doc is not None:
+        print(f"title: {doc.title}")
+        for name in METADATA_FIELDS + TEXT_FIELDS:
+            print(f"{name}: {_shown_value(getattr(doc, name))}")
+    print(f"site: {result.site}   cms: {result.cms}   url: {result.url}")
+    if explain:
+        print(f"removed ({len(result.removed)}):")
+        for removal in result.removed:
+            print(f"  - [{removal.step}] {removal.rule}: {_short(removal.text)}")
+    if doc is None:
+        print(f"rejected: {result.reason} ({result.detail})")
+        return
+    print("-" * 72)
+    sys.stdout.write(doc.text)
+
+
+def _shown_value(value) -> str:
+    return "-" if value is None else str(value)
+
+
+def _short(text: str, width: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
