@@ -78,12 +78,19 @@ def _fetch(url: str) -> tuple[bytes, str | None]:
     """GET the page; with VNNEWS_REPLICA=127.0.0.1:PORT the loopback replica answers for the real host."""
     replica = os.environ.get("VNNEWS_REPLICA")
     headers = {"User-Agent": "vnnews-try"}
+    handlers = []
     target = url
     if replica:
+        from crawler.replica_handler import parse_replica  # the crawl's own check: loopback only
+
+        host, port = parse_replica(replica)
         parts = urlsplit(url)
         headers["Host"] = parts.netloc  # the replica serves every site on one port, dispatching by Host
-        target = f"http://{replica}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
-    with urllib.request.urlopen(urllib.request.Request(target, headers=headers), timeout=30) as response:
+        netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        target = f"http://{netloc}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
+        handlers.append(urllib.request.ProxyHandler({}))  # a proxy from the environment must not see it
+    opener = urllib.request.build_opener(*handlers)
+    with opener.open(urllib.request.Request(target, headers=headers), timeout=30) as response:
         return response.read(), response.headers.get("Content-Type")
 
 
