@@ -47,17 +47,13 @@ def load_cleaner(config: str | None, command: str, extra_site: Path | None = Non
 
 # --- site or profile? ---------------------------------------------------------------------
 
-def _own_keys() -> tuple[set[str], set[str]]:
+def own_keys() -> tuple[list[str], list[str]]:
     """Keys only a site has, keys only a profile has: both derived from the model, so they cannot drift."""
     from cleaners.siteconfig import Profile, Site
 
     site = {f.name for f in dataclasses.fields(Site)}
     profile = {f.name for f in dataclasses.fields(Profile)}
-    return site - profile, profile - site
-
-
-def profile_only_keys() -> list[str]:
-    return sorted(_own_keys()[1])
+    return sorted(site - profile), sorted(profile - site)
 
 
 def file_kind(path: Path) -> str:
@@ -69,8 +65,8 @@ def file_kind(path: Path) -> str:
         return folder
     data, _ = read_yaml(path)  # a YAML syntax error surfaces here, located
     keys = set(data) if isinstance(data, dict) else set()
-    site_keys, profile_keys = _own_keys()
-    return PROFILES if keys & profile_keys and not keys & site_keys else SITES
+    site_keys, profile_keys = own_keys()
+    return PROFILES if keys & set(profile_keys) and not keys & set(site_keys) else SITES
 
 
 # --- a registry with files from outside the config folder ---------------------------------

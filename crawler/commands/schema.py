@@ -4,9 +4,13 @@ both generated from the config model so they cannot drift from it."""
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
+import sys
 import typing
 from pathlib import Path
+
+from ._common import own_keys, shown
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMA_PATH = ROOT / "config" / "schema.json"
@@ -14,36 +18,66 @@ REFERENCE_PATH = ROOT / "docs" / "config-reference.md"
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("schema", help="print or write config/schema.json (or the config reference)")
+    parser = subparsers.add_parser(
+        "schema", help="print, write or check config/schema.json (or the config reference)",
+        description="Both files are generated from the config model (cleaners/siteconfig.py); "
+                    "tests/test_schema_sync.py fails when a committed one differs.")
     parser.add_argument("--docs", action="store_true", help="the Markdown reference of every config key instead")
-    parser.add_argument("--write", action="store_true", help=f"write it ({SCHEMA_PATH.relative_to(ROOT)} or "
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--write", action="store_true", help=f"write it ({SCHEMA_PATH.relative_to(ROOT)} or "
                                                              f"{REFERENCE_PATH.relative_to(ROOT)})")
+    action.add_argument("--check", action="store_true",
+                        help="exit 1, with a diff, when the written file differs from the model")
+    parser.add_argument("--output", metavar="FILE", help="the file --write and --check use instead")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     text, path = (reference_markdown(), REFERENCE_PATH) if args.docs else (schema_json(), SCHEMA_PATH)
+    path = Path(args.output) if args.output else path
     if args.write:
         path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
-    else:
-        print(text, end="")
+        print(f"wrote {shown(path)}")
+        return 0
+    if args.check:
+        return _check(path, text, "--docs " if args.docs else "")
+    print(text, end="")
     return 0
 
 
+def _check(path: Path, text: str, docs_flag: str) -> int:
+    try:
+        written = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"vnnews schema: {shown(path)}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if written == text:
+        print(f"{shown(path)}: up to date")
+        return 0
+    sys.stdout.writelines(difflib.unified_diff(written.splitlines(keepends=True), text.splitlines(keepends=True),
+                                               fromfile=shown(path), tofile="generated from the model"))
+    print(f"{shown(path)} differs from the model: run vnnews schema {docs_flag}--write", file=sys.stderr)
+    return 1
+
+
 def schema_json() -> str:
+    """One schema for both kinds of file: the `if` tells them apart as `vnnews validate` does
+    (a site unless it has profile keys only), so an editor reports one kind's errors, not both."""
     from cleaners.schema import json_schema
     from cleaners.siteconfig import Profile, Site
 
     site, profile = json_schema(Site, "vnnews site"), json_schema(Profile, "vnnews CMS profile")
     for part in (site, profile):
         part.pop("$schema", None)
+    site_only, profile_only = own_keys()
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "vnnews config: a site (config/sites/*.yaml) or a CMS profile (config/profiles/*.yaml)",
         "$defs": {"site": site, "profile": profile},
-        # exactly one: a site needs title and domains, which a profile may not have
-        "oneOf": [{"$ref": "#/$defs/site"}, {"$ref": "#/$defs/profile"}],
+        "if": {"anyOf": [{"required": [key]} for key in profile_only],
+               "not": {"anyOf": [{"required": [key]} for key in site_only]}},
+        "then": {"$ref": "#/$defs/profile"},
+        "else": {"$ref": "#/$defs/site"},
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
