@@ -133,3 +133,101 @@ def test_fixtures_check_detects_a_changed_expectation_and_regenerates(tmp_path):
     assert failed.returncode == 1 and "text differs" in failed.stdout and "+++ current output" in failed.stdout
     assert vnnews("fixtures", "baolaichau", "--fixtures", str(fixtures), "--regenerate").returncode == 0
     assert expected.read_text(encoding="utf-8") == original
+
+
+# --- more paths: schema output, try over HTTP, the sites table, fixture regeneration ---------
+
+def test_schema_and_docs_print_what_is_committed():
+    from crawler.commands.schema import REFERENCE_PATH, SCHEMA_PATH
+
+    printed = vnnews("schema")
+    assert printed.returncode == 0 and printed.stdout == SCHEMA_PATH.read_text(encoding="utf-8")
+    schema = json.loads(printed.stdout)
+    assert set(schema["$defs"]) >= {"site", "profile"}
+    docs = vnnews("schema", "--docs")
+    assert docs.returncode == 0 and docs.stdout == REFERENCE_PATH.read_text(encoding="utf-8")
+    # every key of the model is documented, nested types included
+    for key in ("`domains`", "`listing_patterns`", "`date_formats`", "`delay`"):
+        assert key in docs.stdout
+
+
+@pytest.fixture
+def replica_page():
+    """A loopback server answering only for Host: baolaichau.vn, as the replica does."""
+    import http.server
+    import threading
+
+    body = SAMPLE.read_bytes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            known = self.headers.get("Host") == "baolaichau.vn" and self.path == "/bai-viet"
+            self.send_response(200 if known else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body if known else b"<html><body>not found</body></html>")
+
+        def log_message(self, *args):  # keep the test output clean
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_try_a_url_through_the_replica(replica_page):
+    env = {**__import__("os").environ, "VNNEWS_REPLICA": replica_page}
+    done = subprocess.run([sys.executable, "-m", "crawler.cli", "try", "baolaichau", "http://baolaichau.vn/bai-viet"],
+                          cwd=ROOT, capture_output=True, text=True, encoding="utf-8", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(SAMPLE.with_suffix(".txt").read_text(encoding="utf-8"))
+
+
+def test_sites_table_names_every_configured_site():
+    from cleaners.siteconfig import ConfigRegistry
+
+    done = vnnews("sites")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:4] == ["site", "domain", "profile", "verified"]
+    for name, site in ConfigRegistry().sites.items():
+        row = next(line for line in lines if line.split()[0] == name)
+        assert site.domains[0] in row and "1/1" in row
+
+
+def test_fixtures_unknown_site_is_a_usage_error():
+    done = vnnews("fixtures", "nosuch")
+    assert done.returncode == 2 and "nosuch" in done.stderr
+
+
+def test_regenerate_rewrites_metadata_and_keeps_the_url(tmp_path, cleaner):
+    from crawler.fixtures import check_fixture, regenerate_fixture
+
+    folder = tmp_path / "baolaichau"
+    shutil.copytree(SITE_FIXTURES / "baolaichau", folder)
+    page = folder / "sample-004.html"
+    meta_path = page.with_suffix(".meta.json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["author"] = "someone else"
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    broken = check_fixture(cleaner, page)
+    assert not broken.ok and broken.diff == ""  # the text still matches: only metadata differs
+    assert regenerate_fixture(cleaner, page) is True
+    regenerated = json.loads(meta_path.read_text(encoding="utf-8"))
+    original = json.loads((SITE_FIXTURES / "baolaichau" / "sample-004.meta.json").read_text(encoding="utf-8"))
+    assert regenerated["url"] == original["url"] and regenerated["author"] == original["author"]
+    assert check_fixture(cleaner, page).ok and regenerate_fixture(cleaner, page) is False
+
+
+def test_check_fixture_gives_the_unified_diff(tmp_path, cleaner):
+    from crawler.fixtures import check_fixture
+
+    folder = tmp_path / "baolaichau"
+    shutil.copytree(SITE_FIXTURES / "baolaichau", folder)
+    expected = folder / "sample-004.txt"
+    expected.write_text(expected.read_text(encoding="utf-8") + "một dòng thừa\n", encoding="utf-8")
+    result = check_fixture(cleaner, folder / "sample-004.html")
+    assert not result.ok
+    assert result.diff.startswith(f"--- {expected}\n+++ current output\n") and "-một dòng thừa" in result.diff
