@@ -82,26 +82,43 @@ def schema_json() -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+# What the "kind" of a string value means: the checks in cleaners/schema.py (_check_kind).
+KINDS = {
+    "css": "a CSS selector (lxml cssselect); checked when the config is loaded",
+    "regex": "a Python regular expression; write it in single quotes so backslashes stay as typed",
+    "url_or_path": "an http(s) URL, or a path starting with / on the site's main domain",
+    "domain": "a lower-case host name, like baolaichau.vn",
+    "name": "lower-case letters, digits, - and _",
+    "date": "a date YYYY-MM-DD",
+}
+
+
 def reference_markdown() -> str:
     from cleaners.siteconfig import Profile, Site
 
     lines = ["# Config reference", "",
              "Generated from the config model (`cleaners/siteconfig.py`) by `vnnews schema --docs --write`;",
-             "a test keeps it in sync. Editors can check YAML files against `config/schema.json`",
-             "(first line of a YAML file: `# yaml-language-server: $schema=../schema.json`).", ""]
+             "`tests/test_schema_sync.py` fails when this file differs from the model. Editors check YAML",
+             "files against `config/schema.json` (generated the same way) when the file's first line is",
+             "`# yaml-language-server: $schema=../schema.json`. `vnnews validate` checks them all.", "",
+             "A list may be written as a single value where it has one item (`body: '#content'`).",
+             "Values of a kind are checked beyond their type:", ""]
+    lines += [f"- {kind}: {meaning}" for kind, meaning in KINDS.items()]
+    lines.append("")
     seen: list[type] = []
-    for cls, heading in ((Site, "Site: config/sites/<name>.yaml"), (Profile, "Profile: config/profiles/<name>.yaml")):
+    for cls, heading in ((Site, "Site: `config/sites/NAME.yaml`"), (Profile, "Profile: `config/profiles/NAME.yaml`")):
         lines += _section(cls, heading, seen)
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _section(cls, heading: str, seen: list) -> list[str]:
-    lines = [f"## {heading}", "", " ".join((cls.__doc__ or "").split()), "",
+    lines = [f"## {heading}", "", _cell(" ".join((cls.__doc__ or "").split())), "",
              "| key | type | default | meaning |", "|---|---|---|---|"]
     nested = []
     for fld in dataclasses.fields(cls):
         hint = typing.get_type_hints(cls)[fld.name]
-        lines.append(f"| `{fld.name}` | {_type_name(hint, fld)} | {_default(fld)} | {fld.metadata.get('doc', '')} |")
+        lines.append(f"| `{fld.name}` | {_type_name(hint, fld)} | {_default(fld)} | "
+                     f"{_cell(fld.metadata.get('doc', ''))} |")
         nested += [t for t in _dataclasses_in(hint) if t not in seen]
     lines.append("")
     for inner in nested:
@@ -109,6 +126,11 @@ def _section(cls, heading: str, seen: list) -> list[str]:
             seen.append(inner)
             lines += _section(inner, f"{inner.__name__}", seen)
     return lines
+
+
+def _cell(text: str) -> str:
+    """Markdown-safe text: '<meta name=generator>' would vanish as an HTML tag, '|' would split the cell."""
+    return text.replace("<", "&lt;").replace("|", "\\|")
 
 
 def _dataclasses_in(hint) -> list[type]:
@@ -135,11 +157,18 @@ def _type_name(hint, fld) -> str:
 
 
 def _default(fld) -> str:
+    """The default as it would be written in YAML."""
     if fld.default is not dataclasses.MISSING:
-        if fld.default is None:
-            return "unset"
-        return '`""`' if fld.default == "" else f"`{fld.default}`"
+        return "unset" if fld.default is None else f"`{_yaml_value(fld.default)}`"
     if fld.default_factory is not dataclasses.MISSING:
         value = fld.default_factory()
-        return "`[]`" if value == [] else "see below" if dataclasses.is_dataclass(value) else f"`{value}`"
+        if dataclasses.is_dataclass(value):
+            return f"the defaults of [{type(value).__name__}](#{type(value).__name__.lower()})"
+        return f"`{_yaml_value(value)}`"
     return "**required**"
+
+
+def _yaml_value(value) -> str:
+    if isinstance(value, str):
+        return value or '""'
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (bool, list, dict)) else str(value)
