@@ -231,3 +231,26 @@ def test_check_fixture_gives_the_unified_diff(tmp_path, cleaner):
     result = check_fixture(cleaner, folder / "sample-004.html")
     assert not result.ok
     assert result.diff.startswith(f"--- {expected}\n+++ current output\n") and "-một dòng thừa" in result.diff
+
+
+def test_the_adding_a_site_walkthrough_still_prints_what_the_guide_shows(config_copy, tmp_path):
+    """Replays docs/adding-a-site.md: its page, its selector edit, its `try` output after the edit."""
+    guide = (ROOT / "docs" / "adding-a-site.md").read_text(encoding="utf-8")
+    page_html = guide.split("```html\n", 1)[1].split("```", 1)[0]
+    override = guide.split("```yaml\nextract:\n", 1)[1].split("```", 1)[0]
+    shown_try = guide.split("## 4. Edit the selectors", 1)[1].split("```\n$ vnnews try", 1)[1]
+    shown_lines = shown_try.split("```", 1)[0].splitlines()[1:]
+    fixtures = tmp_path / "fixtures"
+    made = vnnews("new-site", "baotuyenquang", "--domain", "baotuyenquang.com.vn", "--cms", "wordpress",
+                  "--title", "Báo Tuyên Quang", "--config", str(config_copy), "--fixtures", str(fixtures))
+    assert made.returncode == 0, made.stderr
+    site = config_copy / "sites" / "baotuyenquang.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("extract: {}\n", "extract:\n" + override, 1),
+                    encoding="utf-8")
+    page = fixtures / "baotuyenquang" / "khai-mac-le-hoi.html"
+    page.write_text(page_html, encoding="utf-8")
+    done = vnnews("try", "baotuyenquang", str(page), "--explain", "--config", str(config_copy))
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.splitlines()
+    shown = [line for line in shown_lines if line != "…"]
+    assert printed[:len(shown)] == shown, "update docs/adding-a-site.md with the current output"
