@@ -1,0 +1,221 @@
+"""Crawl throughput and memory on a large synthetic replica (benchmarks/synthetic_site.py).
+
+    python benchmarks/crawl_speed.py throughput [--articles 20000] [--pages 1500] [--rounds 3]
+    python benchmarks/crawl_speed.py memory [--sizes 10000,30000,100000] [--pages 400]
+
+throughput: a vnnews crawl of the synthetic copy of baolaichau (its config, its pipelines:
+WARC archive, cleaning, corpus, state store; no politeness delay, as `vnnews crawl --replica`)
+against a bare Scrapy spider that only follows <a href> links on the same server, with the
+same concurrency. Both stop after --pages responses (CLOSESPIDER_PAGECOUNT); pages/s is
+responses / Scrapy's elapsed time. The two alternate over the rounds; medians and the ratio.
+
+memory: for each size, a vnnews crawl of a replica of that many articles (all named by the
+sitemap index, so every URL is discovered and scheduled) stopped after --pages responses;
+the crawl process's own peak RSS (VmHWM, read by the process itself as it ends), how many
+URLs were discovered and scheduled, and how the peak grows with the number of URLs.
+
+Each crawl runs in its own process (`_child`), the server in another. Timing lives here,
+never in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+SITE = "baolaichau"  # the configured site the synthetic replica copies
+STATS_KEPT = ("response_received_count", "elapsed_time_seconds", "finish_reason", "scheduler/enqueued",
+              "scheduler/dequeued", "dupefilter/filtered", "discovery/sitemap_links", "clean/ok",
+              "corpus/written", "item_scraped_count", "incremental/article_requests")
+
+
+def machine_line() -> str:
+    return (f"Measured {date.today()} on {platform.platform()}, {os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}")
+
+
+# --- the synthetic server, in its own process --------------------------------------------------
+
+@contextmanager
+def synthetic_server(articles: int):
+    """Start benchmarks/synthetic_site.py; yields its port; stops it afterwards."""
+    process = subprocess.Popen([sys.executable, str(HERE / "synthetic_site.py"), "--articles", str(articles)],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        if not line.startswith("serving "):
+            raise RuntimeError(f"synthetic site did not start: {line!r}")
+        yield int(line.split()[1].rsplit(":", 1)[1].strip("/"))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+# --- one crawl, in a child process --------------------------------------------------------------
+
+def run_child(system: str, port: int, out_dir: Path, pages: int) -> dict:
+    """Run one crawl in a fresh process; its stats, peak RSS and CPU time."""
+    command = [sys.executable, str(Path(__file__).resolve()), "_child", system, "--port", str(port),
+               "--out", str(out_dir), "--pages", str(pages)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not all children's
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{system} crawl failed (exit {process.returncode})")
+    result = json.loads(output.decode().strip().splitlines()[-1])
+    result["wall_seconds"] = time.perf_counter() - started
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    return result
+
+
+def child(system: str, port: int, out_dir: str, pages: int) -> int:
+    """Inside the child: crawl, then print one JSON line (stats, VmHWM)."""
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    stats = crawl_vnnews(port, out_dir, pages) if system == "vnnews" else crawl_bare(port, pages)
+    kept = {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in stats.items() if k in STATS_KEPT}
+    print(json.dumps({"system": system, "stats": kept, "peak_rss_kb": own_peak_rss_kb()}), flush=True)
+    return 0
+
+
+def own_peak_rss_kb() -> int:
+    """VmHWM of this process: its own peak, not inherited from the parent that forked it
+    (ru_maxrss survives exec and would report the parent's size when that was larger)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def crawl_vnnews(port: int, out_dir: str, pages: int) -> dict:
+    """What `vnnews crawl baolaichau --replica 127.0.0.1:PORT --out DIR -s CLOSESPIDER_PAGECOUNT=N`
+    runs, minus the summary table: the stats are what we want."""
+    from crawler import crawling
+
+    overrides = {"VNNEWS_OUTPUT": out_dir, **crawling.replica_settings(f"127.0.0.1:{port}"),
+                 "CLOSESPIDER_PAGECOUNT": pages, "VNNEWS_PROGRESS": "off", "LOG_LEVEL": "WARNING"}
+    runs = crawling.run_spiders([SITE], overrides)
+    return runs[0].stats
+
+
+def crawl_bare(port: int, pages: int) -> dict:
+    """A Scrapy spider that follows every link on the same server and does nothing else."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    class LinkSpider(scrapy.Spider):
+        name = "links"
+        allowed_domains = ["127.0.0.1"]
+        start_urls = [f"http://127.0.0.1:{port}/"]
+
+        def parse(self, response):
+            for href in response.css("a::attr(href)").getall():
+                url = response.urljoin(href.strip())
+                if url.startswith("http://127.0.0.1"):  # not javascript:, mailto: or other hosts
+                    yield scrapy.Request(url, callback=self.parse)
+
+    # The same concurrency and no delay, as crawler.crawling.replica_settings gives vnnews.
+    settings = {"CONCURRENT_REQUESTS": 8, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "DOWNLOAD_DELAY": 0,
+                "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": True, "CLOSESPIDER_PAGECOUNT": pages,
+                "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False}
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(LinkSpider)
+    process.crawl(crawler)
+    process.start()
+    return dict(crawler.stats.get_stats())
+
+
+def pages_per_second(result: dict) -> float:
+    stats = result["stats"]
+    return stats["response_received_count"] / stats["elapsed_time_seconds"]
+
+
+# --- throughput -----------------------------------------------------------------------------------
+
+def throughput(args) -> int:
+    rates: dict[str, list[float]] = {"vnnews": [], "bare": []}
+    cpu: dict[str, list[float]] = {"vnnews": [], "bare": []}
+    last: dict[str, dict] = {}
+    with synthetic_server(args.articles) as port, tempfile.TemporaryDirectory(prefix="vnnews-crawl-") as tmp:
+        for round_number in range(args.rounds):
+            for system in ("vnnews", "bare"):  # alternate, so a busy machine slows both alike
+                out_dir = Path(tmp, f"{system}-{round_number}")
+                result = run_child(system, port, out_dir, args.pages)
+                rates[system].append(pages_per_second(result))
+                cpu[system].append(result["cpu_seconds"] / result["stats"]["response_received_count"] * 1000)
+                last[system] = result
+                shutil.rmtree(out_dir, ignore_errors=True)
+    print(f"{machine_line()}; synthetic {SITE} replica of {args.articles} articles, "
+          f"{args.pages} responses a crawl, median of {args.rounds} rounds.\n")
+    print("| system | pages/s | CPU ms/page | responses | documents written | finish |")
+    print("|---|---:|---:|---:|---:|---|")
+    for system, label in (("vnnews", "vnnews crawl"), ("bare", "bare Scrapy link spider")):
+        stats = last[system]["stats"]
+        print(f"| {label} | {statistics.median(rates[system]):.1f} | {statistics.median(cpu[system]):.1f} | "
+              f"{stats['response_received_count']} | {stats.get('corpus/written', '–')} | {stats['finish_reason']} |")
+    ratio = statistics.median(rates["vnnews"]) / statistics.median(rates["bare"])
+    print(f"\nvnnews / bare spider: {ratio:.0%} (goal ≥ 70%)")
+    return 0
+
+
+# --- memory -----------------------------------------------------------------------------------------
+
+def memory(args) -> int:
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        with synthetic_server(size) as port, tempfile.TemporaryDirectory(prefix="vnnews-mem-") as tmp:
+            result = run_child("vnnews", port, Path(tmp, "out"), args.pages)
+        rows.append((size, result))
+    print(f"{machine_line()}; vnnews crawls of synthetic {SITE} replicas stopped after {args.pages} responses.\n")
+    print("| articles | URLs discovered (sitemaps) | requests scheduled | responses | documents | "
+          "peak RSS MB | MB per 10k URLs over the smallest |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    base_size, base = rows[0]
+    for size, result in rows:
+        stats, peak = result["stats"], result["peak_rss_kb"] / 1024
+        growth = ((peak - base["peak_rss_kb"] / 1024) / (size - base_size) * 10_000) if size != base_size else 0
+        print(f"| {size} | {stats.get('discovery/sitemap_links', 0)} | {stats.get('scheduler/enqueued', 0)} | "
+              f"{stats['response_received_count']} | {stats.get('corpus/written', 0)} | {peak:.0f} | "
+              f"{growth:.1f} |")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    rate = commands.add_parser("throughput", help="vnnews crawl vs a bare Scrapy spider, pages/s")
+    rate.add_argument("--articles", type=int, default=20_000)
+    rate.add_argument("--pages", type=int, default=1500, help="responses per crawl")
+    rate.add_argument("--rounds", type=int, default=3)
+    mem = commands.add_parser("memory", help="peak RSS of a vnnews crawl by replica size")
+    mem.add_argument("--sizes", default="10000,30000,100000")
+    mem.add_argument("--pages", type=int, default=400, help="responses per crawl (enough to read every sitemap)")
+    inner = commands.add_parser("_child", help=argparse.SUPPRESS)
+    inner.add_argument("system", choices=("vnnews", "bare"))
+    inner.add_argument("--port", type=int, required=True)
+    inner.add_argument("--out", required=True)
+    inner.add_argument("--pages", type=int, required=True)
+    args = parser.parse_args(argv)
+    if args.command == "_child":
+        return child(args.system, args.port, args.out, args.pages)
+    return throughput(args) if args.command == "throughput" else memory(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
