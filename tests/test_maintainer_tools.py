@@ -273,8 +273,8 @@ def test_from_new_site_to_passing_fixtures(vnnews, config_copy, tmp_path):
     page.with_suffix(".meta.json").write_text(json.dumps({"url": url}), encoding="utf-8")
     unrecorded = vnnews("fixtures", "nvdemo", *args)
     assert unrecorded.returncode == 1 and 'no dai-hoi.txt and no "rejected"' in unrecorded.stdout
-    assert vnnews("fixtures", "nvdemo", "--regenerate", *args).stdout.endswith("review the changes with: "
-                                                                                f"git diff -- {page.parent}\n")
+    regenerated = vnnews("fixtures", "nvdemo", "--regenerate", *args)
+    assert regenerated.stdout.endswith(f"review the changes: git add -N {page.parent} && git diff -- {page.parent}\n")
     # no override: the profile alone gives what it gives on the configured NukeViet site
     assert page.with_suffix(".txt").read_text(encoding="utf-8") == NUKEVIET_PAGE.with_suffix(".txt").read_text(
         encoding="utf-8")

@@ -73,6 +73,7 @@ def _regenerate(cleaner, pages: list[Path]) -> int:
             continue
         changed += rewritten
         print(f"{shown(page)}: {'rewritten' if rewritten else 'unchanged'}")
-    if changed:
-        print(f"review the changes with: git diff -- {shown(pages[0].parent)}")
+    if changed:  # intent-to-add makes new expected files show in the diff too
+        folder = shown(pages[0].parent)
+        print(f"review the changes: git add -N {folder} && git diff -- {folder}")
     return 1 if failed else 0
