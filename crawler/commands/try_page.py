@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ._common import load_cleaner, shown, usage_error
+from ._common import load_cleaner, usage_error
 
 EXIT_REJECTED = 3
 TEXT_FIELDS = ("lang", "lang_prob")
