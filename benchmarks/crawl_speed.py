@@ -1,7 +1,7 @@
 """Crawl throughput and memory on a large synthetic replica (benchmarks/synthetic_site.py).
 
     python benchmarks/crawl_speed.py throughput [--articles 20000] [--pages 1500] [--rounds 3]
-    python benchmarks/crawl_speed.py memory [--sizes 10000,30000,100000] [--pages 400]
+    python benchmarks/crawl_speed.py memory [--sizes 10000,30000,100000] [--pages 2000]
 
 throughput: a vnnews crawl of the synthetic copy of baolaichau (its config, its pipelines:
 WARC archive, cleaning, corpus, state store; no politeness delay, as `vnnews crawl --replica`)
@@ -10,7 +10,8 @@ same concurrency. Both stop after --pages responses (CLOSESPIDER_PAGECOUNT); pag
 responses / Scrapy's elapsed time. The two alternate over the rounds; medians and the ratio.
 
 memory: for each size, a vnnews crawl of a replica of that many articles (all named by the
-sitemap index, so every URL is discovered and scheduled) stopped after --pages responses;
+sitemap index, so every URL is discovered and scheduled) stopped after --pages responses
+(its related links name the newest articles, so the crawl reaches the sitemaps early);
 the crawl process's own peak RSS (VmHWM, read by the process itself as it ends), how many
 URLs were discovered and scheduled, and how the peak grows with the number of URLs.
 
@@ -51,9 +52,10 @@ def machine_line() -> str:
 # --- the synthetic server, in its own process --------------------------------------------------
 
 @contextmanager
-def synthetic_server(articles: int):
+def synthetic_server(articles: int, related: str = "older"):
     """Start benchmarks/synthetic_site.py; yields its port; stops it afterwards."""
-    process = subprocess.Popen([sys.executable, str(HERE / "synthetic_site.py"), "--articles", str(articles)],
+    process = subprocess.Popen([sys.executable, str(HERE / "synthetic_site.py"), "--articles", str(articles),
+                                "--related", related],
                                stdout=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()
@@ -179,7 +181,7 @@ def throughput(args) -> int:
 def memory(args) -> int:
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        with synthetic_server(size) as port, tempfile.TemporaryDirectory(prefix="vnnews-mem-") as tmp:
+        with synthetic_server(size, related="newest") as port, tempfile.TemporaryDirectory(prefix="vnnews-mem-") as tmp:
             result = run_child("vnnews", port, Path(tmp, "out"), args.pages)
         rows.append((size, result))
     print(f"{machine_line()}; vnnews crawls of synthetic {SITE} replicas stopped after {args.pages} responses.\n")
@@ -205,7 +207,8 @@ def main(argv=None) -> int:
     rate.add_argument("--rounds", type=int, default=3)
     mem = commands.add_parser("memory", help="peak RSS of a vnnews crawl by replica size")
     mem.add_argument("--sizes", default="10000,30000,100000")
-    mem.add_argument("--pages", type=int, default=400, help="responses per crawl (enough to read every sitemap)")
+    mem.add_argument("--pages", type=int, default=2000,
+                     help="responses per crawl (enough to walk the listings and then read every sitemap)")
     inner = commands.add_parser("_child", help=argparse.SUPPRESS)
     inner.add_argument("system", choices=("vnnews", "bare"))
     inner.add_argument("--port", type=int, required=True)

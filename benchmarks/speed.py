@@ -1,11 +1,18 @@
 """Cleaning throughput: vnnews against bare trafilatura (the anchor) and a bare lxml parse (the floor).
 
-    python benchmarks/speed.py [--rounds 5] [--sets replicas,vn-real,scrapinghub] [--limit N]
+    python benchmarks/speed.py [--rounds 5] [--sets replicas,fixtures,synthetic,vn-real,scrapinghub]
+                               [--limit N] [--no-batch]
 
 Every system runs on the same pages in the same process, alternating round by round so a
 busy machine slows them alike; the table gives the median pages/s and the ratios.
+"vnnews" is the work of one line of `vnnews clean --batch`: clean the page, then its JSON
+record. Afterwards (unless --no-batch) the real `vnnews clean --batch LIST.jsonl` runs once
+per set as a subprocess on the same pages saved to files: its pages/s counts the process
+start (imports, configs, language profiles) as a crawl or a batch pays it once.
 - replicas: every article the loopback replica serves for the configured sites, cleaned
   with its site config (what a crawl does) — the config names the body, no heuristics;
+- fixtures: the saved pages of the configured sites (tests/fixtures/sites), with their configs;
+- synthetic: 200 articles of the large synthetic replica (benchmarks/synthetic_site.py);
 - vn-real: real Vietnamese news pages, unconfigured: CMS detection, then generic mode;
 - scrapinghub: English articles, generic mode (`--site generic --expect-lang any`).
 Timing lives here, never in tests.
@@ -14,9 +21,12 @@ Timing lives here, never in tests.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from datetime import date
@@ -45,6 +55,27 @@ def replica_pages() -> list[tuple[bytes, str]]:
     return pages
 
 
+def fixture_pages() -> list[tuple[bytes, str]]:
+    """(body, url) of the saved pages of the configured sites (tests/fixtures/sites)."""
+    pages = []
+    for html in sorted((ROOT / "tests" / "fixtures" / "sites").glob("*/*.html")):
+        meta = json.loads(html.with_suffix(".meta.json").read_text(encoding="utf-8"))
+        pages.append((html.read_bytes(), meta["url"]))
+    return pages
+
+
+def synthetic_pages(count: int = 200) -> list[tuple[bytes, str]]:
+    """(body, url) of the newest articles of the large synthetic replica, rendered directly."""
+    from synthetic_site import SyntheticSite
+
+    site = SyntheticSite(articles=max(count, 1000))
+    pages = []
+    for k in range(count):
+        path = site.family.article_path(site.data.articles.article(k))
+        pages.append((site.respond(path)[2], site.family.absolute(path)))
+    return pages
+
+
 def benchmark_pages(name: str, data_dir: Path, limit: int | None) -> list[tuple[bytes, str | None]]:
     return [(datasets.read_html_bytes(p.html_path), p.url) for p in datasets.load_set(name, data_dir, limit)]
 
@@ -57,13 +88,51 @@ def systems(set_name: str):
     from cleaners.pipeline import Cleaner
 
     cleaner = Cleaner()
-    site = "generic" if set_name == "scrapinghub" else None
-    lang = "any" if set_name == "scrapinghub" else None
+    site, lang = set_options(set_name)
+
+    def vnnews(body, url):  # what one line of `vnnews clean --batch` does, minus reading the file
+        return json.dumps(cleaner.clean(body, url=url, site=site, expect_lang=lang).to_record(), ensure_ascii=False)
+
     return {
-        "vnnews": lambda body, url: cleaner.clean(body, url=url, site=site, expect_lang=lang),
+        "vnnews": vnnews,
         "trafilatura": lambda body, url: trafilatura.extract(body, url=url),
         "lxml parse": lambda body, url: lxml.html.document_fromstring(body),
     }
+
+
+def set_options(set_name: str) -> tuple[str | None, str | None]:
+    """(site, expect_lang) of a set: ScrapingHub is English, cleaned in generic mode."""
+    return ("generic", "any") if set_name == "scrapinghub" else (None, None)
+
+
+def batch_rate(pages, set_name: str) -> float:
+    """Pages/s of one real `vnnews clean --batch` process over the pages, start-up included."""
+    site, lang = set_options(set_name)
+    with tempfile.TemporaryDirectory(prefix="vnnews-speed-") as tmp:
+        lines = []
+        for number, (body, url) in enumerate(pages):
+            path = Path(tmp, f"{number}.html")
+            path.write_bytes(body)
+            lines.append(json.dumps({"path": str(path), "url": url}))
+        list_path = Path(tmp, "list.jsonl")
+        list_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        command = [str(ROOT / ".venv" / "bin" / "vnnews"), "clean", "--batch", str(list_path)]
+        command += (["--site", site] if site else []) + (["--expect-lang", lang] if lang else [])
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        return len(pages) / (time.perf_counter() - started)
+
+
+def load_pages(set_name: str, data_dir: Path, limit: int | None):
+    if set_name == "replicas":
+        return replica_pages()
+    if set_name == "fixtures":
+        return fixture_pages()
+    if set_name == "synthetic":
+        return synthetic_pages(limit or 200)
+    if datasets.set_available(data_dir, set_name):
+        return benchmark_pages(set_name, data_dir, limit)
+    return None
 
 
 def measure(pages, runners: dict, rounds: int) -> dict[str, float]:
@@ -82,7 +151,8 @@ def measure(pages, runners: dict, rounds: int) -> dict[str, float]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", default="replicas,vn-real,scrapinghub")
+    parser.add_argument("--sets", default="replicas,fixtures,synthetic,vn-real,scrapinghub")
+    parser.add_argument("--no-batch", action="store_true", help="skip the `vnnews clean --batch` subprocess run")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--limit", type=int, help="first N pages of a benchmark set")
     parser.add_argument("--data", help="benchmark folder (default ../shared/benchmarks)")
@@ -90,20 +160,19 @@ def main(argv=None) -> int:
     data_dir = datasets.resolve_data_dir(args.data)
     print(f"Measured {date.today()} on {platform.platform()}, {__import__('os').cpu_count()} CPUs, "
           f"Python {platform.python_version()}; median of {args.rounds} rounds.\n")
-    print("| pages | set | vnnews pages/s | trafilatura pages/s | lxml parse pages/s | vnnews / trafilatura |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| pages | set | vnnews pages/s | trafilatura pages/s | lxml parse pages/s | vnnews / trafilatura "
+          "| `vnnews clean --batch` process pages/s |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for set_name in args.sets.split(","):
-        if set_name == "replicas":
-            pages = replica_pages()
-        elif datasets.set_available(data_dir, set_name):
-            pages = benchmark_pages(set_name, data_dir, args.limit)
-        else:
-            print(f"| – | {set_name} | skipped: {data_dir} not found | | | |")
+        pages = load_pages(set_name, data_dir, args.limit)
+        if pages is None:
+            print(f"| – | {set_name} | skipped: {data_dir} not found | | | | |")
             continue
         rates = measure(pages, systems(set_name), args.rounds)
         ratio = rates["vnnews"] / rates["trafilatura"]
+        batch = "–" if args.no_batch else f"{batch_rate(pages, set_name):.1f}"
         print(f"| {len(pages)} | {set_name} | {rates['vnnews']:.1f} | {rates['trafilatura']:.1f} | "
-              f"{rates['lxml parse']:.1f} | {ratio:.2f}× |", flush=True)
+              f"{rates['lxml parse']:.1f} | {ratio:.2f}× | {batch} |", flush=True)
     return 0
 
 

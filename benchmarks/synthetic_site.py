@@ -195,8 +195,12 @@ def synthetic_family(base_family: type):
         def newest(self, count, exclude=None):
             return [a for a in self.site.articles[:count + 1] if a is not exclude][:count]
 
+        related_mode = "older"
+
         def related_articles(self, art):
             view = self.site.in_category(art.category)
+            if self.related_mode == "newest":  # a "most read" box: the same few links everywhere
+                return [a for a in view[:self.related_count + 1] if a.id != art.id][:self.related_count]
             start = (self.site.articles.position(art.id) // view.step) + 1
             return view[start:start + self.related_count]
 
@@ -219,13 +223,18 @@ def synthetic_family(base_family: type):
 class SyntheticSite:
     """Routes of the large replica: path (with query) -> (status, content type, body)."""
 
-    def __init__(self, site: str = "baolaichau", articles: int = 100_000, seed: int = 0):
+    def __init__(self, site: str = "baolaichau", articles: int = 100_000, seed: int = 0, related: str = "older"):
+        """related: "older" links each article to the next older ones of its category, as the
+        site does (a crawl then walks from article to article without end); "newest" links the
+        category's newest articles everywhere, so a crawl runs out of article links and reads
+        the sitemaps early (the memory benchmark wants every URL discovered within a few pages)."""
         base = load_site(site)
         chrome = {**base.chrome, "page_size": PAGE_SIZE}
         data = SyntheticData(**{**base.__dict__, "chrome": chrome, "specials": {}, "articles": ()})
         object.__setattr__(data, "articles", SyntheticArticles(base, articles, TextPool(), seed))
         self.data = data
         self.family = synthetic_family(FAMILIES[base.family])(data)
+        self.family.related_mode = related
         self.categories = {unquote(self.family.category_path(c)): c for c in data.categories}
 
     @property
@@ -349,8 +358,10 @@ def main(argv=None) -> int:
     parser.add_argument("--site", default="baolaichau", help="configured site whose markup and domain to copy")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--related", choices=("older", "newest"), default="older",
+                        help="what an article's related links name (see SyntheticSite)")
     args = parser.parse_args(argv)
-    site = SyntheticSite(args.site, args.articles, args.seed)
+    site = SyntheticSite(args.site, args.articles, args.seed, args.related)
     server = SyntheticServer(site, args.port)
     print(f"serving http://{LOOPBACK}:{server.port}/ {site.article_count} articles, "
           f"{site.url_count()} URLs, domain {site.data.domain}", flush=True)

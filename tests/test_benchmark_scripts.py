@@ -1,0 +1,90 @@
+"""The speed and memory benchmark scripts run, on tiny inputs.
+
+These check that the scripts work end to end (servers, child crawls, the real commands,
+the tables they print), never how fast anything is: timings live in the scripts and in
+docs/benchmarks.md, not in tests.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+
+def run_script(*args: str, timeout: int = 240) -> str:
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def table_row(output: str, first_cells: str) -> list[str]:
+    line = next(line for line in output.splitlines() if line.startswith(first_cells))
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def test_synthetic_site_serves_every_article_in_the_site_markup():
+    from synthetic_site import SyntheticServer, SyntheticSite
+
+    from cleaners.pipeline import Cleaner
+
+    site = SyntheticSite(articles=120)
+    status, _, index = site.respond("/sitemap.xml")
+    assert status == 200 and b"<sitemapindex" in index
+    child = re.search(rb"<loc>http://baolaichau\.vn(/sitemap-1\.xml)</loc>", index).group(1).decode()
+    urls = re.findall(rb"<loc>([^<]+)</loc>", site.respond(child)[2])
+    assert len(urls) == 120 and len(set(urls)) == 120
+    url = urls[57].decode()
+    status, content_type, body = site.respond(urlsplit(url).path)
+    assert status == 200 and content_type.startswith("text/html")
+    result = Cleaner().clean(body, url=url)
+    assert result.ok and result.site == "baolaichau", result.detail
+    assert site.respond("/ch%C3%ADnh-tr%E1%BB%8B/no-such-article-999999")[0] == 404
+    assert site.url_count() > 120
+    server = SyntheticServer(site)
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.server_close()
+
+
+def test_cleaning_speed_script_prints_every_system_and_the_batch_command():
+    output = run_script("benchmarks/speed.py", "--sets", "fixtures,synthetic", "--rounds", "1", "--limit", "3")
+    for set_name in ("fixtures", "synthetic"):
+        cells = table_row(output, f"| {5 if set_name == 'fixtures' else 3} | {set_name} |")
+        assert all(float(c.rstrip("×")) > 0 for c in cells[2:]), cells
+
+
+def test_cleaning_speed_script_skips_absent_benchmark_data(tmp_path):
+    output = run_script("benchmarks/speed.py", "--sets", "vn-real", "--rounds", "1", "--data",
+                        str(tmp_path / "missing"))
+    assert "skipped" in output
+
+
+def test_crawl_throughput_script_runs_both_crawls():
+    output = run_script("benchmarks/crawl_speed.py", "throughput", "--articles", "100", "--pages", "20",
+                        "--rounds", "1")
+    assert float(table_row(output, "| vnnews crawl |")[1]) > 0
+    assert float(table_row(output, "| bare Scrapy link spider |")[1]) > 0
+    assert "vnnews / bare spider:" in output
+
+
+def test_crawl_memory_script_discovers_every_url_of_the_replica():
+    output = run_script("benchmarks/crawl_speed.py", "memory", "--sizes", "100,200", "--pages", "60")
+    for size in (100, 200):
+        cells = table_row(output, f"| {size} |")
+        assert int(cells[1]) >= size, cells  # every article named by a sitemap was read
+        assert float(cells[5]) > 0
+
+
+def test_reprocess_speed_script_replays_a_crawl_archive():
+    output = run_script("benchmarks/reprocess_speed.py", "--pages", "15", "--articles", "100", "--rounds", "1")
+    row = next(line for line in output.splitlines() if re.match(r"\| \d", line))  # the one result row
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert int(cells[0]) > 0 and float(cells[3]) > 0
