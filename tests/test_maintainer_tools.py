@@ -205,6 +205,38 @@ def test_try_a_url_through_the_replica(vnnews, monkeypatch):
     assert absent.returncode == 2 and "404" in absent.stderr
 
 
+@pytest.fixture
+def host_checking_server():
+    """A loopback server answering only for Host: baolaichau.vn at /bai-viet, as the replica dispatches."""
+    import http.server
+    import threading
+
+    body = SAMPLE.read_bytes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            known = self.headers.get("Host") == "baolaichau.vn" and self.path == "/bai-viet"
+            self.send_response(200 if known else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body if known else b"<html><body>not found</body></html>")
+
+        def log_message(self, *args):  # keep the test output clean
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_try_sends_the_original_host_header(vnnews, monkeypatch, host_checking_server):
+    monkeypatch.setenv("VNNEWS_REPLICA", host_checking_server)
+    done = vnnews("try", "baolaichau", "http://baolaichau.vn/bai-viet")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(SAMPLE.with_suffix(".txt").read_text(encoding="utf-8"))
+
+
 def test_try_refuses_a_replica_that_is_not_loopback(vnnews, monkeypatch):
     monkeypatch.setenv("VNNEWS_REPLICA", "10.1.2.3:80")
     done = vnnews("try", "baolaichau", SAMPLE_URL)
@@ -290,6 +322,17 @@ def test_from_new_site_to_passing_fixtures(vnnews, config_copy, tmp_path):
 
 # --- sites ----------------------------------------------------------------------------------
 
+def test_sites_table_names_every_configured_site(vnnews):
+    from cleaners.siteconfig import ConfigRegistry
+
+    done = vnnews("sites")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for name, site in ConfigRegistry().sites.items():
+        row = next(line for line in lines if line.split()[0] == name)
+        assert site.domains[0] in row and "pass" in row
+
+
 def test_sites_lists_every_site_with_fixture_status(vnnews):
     done = vnnews("sites", "--json")
     rows = {json.loads(line)["site"]: json.loads(line) for line in done.stdout.splitlines()}
@@ -367,8 +410,79 @@ def test_fixtures_rejected_page_is_recorded_as_rejected(vnnews, fixtures_copy):
     assert vnnews("fixtures", "baolaichau", "--fixtures", fixtures_copy).stdout.endswith("2/2 pages pass\n")
 
 
+def test_regenerate_rewrites_metadata_and_keeps_the_url(tmp_path, cleaner):
+    from crawler.fixtures import check_fixture, regenerate_fixture
+
+    folder = tmp_path / "baolaichau"
+    shutil.copytree(SITE_FIXTURES / "baolaichau", folder)
+    page = folder / "sample-004.html"
+    meta_path = page.with_suffix(".meta.json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["author"] = "someone else"
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    broken = check_fixture(cleaner, page)
+    assert not broken.ok and broken.diff == ""  # the text still matches: only metadata differs
+    assert regenerate_fixture(cleaner, page) is True
+    regenerated = json.loads(meta_path.read_text(encoding="utf-8"))
+    original = json.loads((SITE_FIXTURES / "baolaichau" / "sample-004.meta.json").read_text(encoding="utf-8"))
+    assert regenerated["url"] == original["url"] and regenerated["author"] == original["author"]
+    assert check_fixture(cleaner, page).ok and regenerate_fixture(cleaner, page) is False
+
+
+def test_check_fixture_gives_the_unified_diff(tmp_path, cleaner):
+    from crawler.fixtures import check_fixture
+
+    folder = tmp_path / "baolaichau"
+    shutil.copytree(SITE_FIXTURES / "baolaichau", folder)
+    expected = folder / "sample-004.txt"
+    expected.write_text(expected.read_text(encoding="utf-8") + "một dòng thừa\n", encoding="utf-8")
+    result = check_fixture(cleaner, folder / "sample-004.html")
+    assert not result.ok
+    assert result.diff.startswith(f"--- {expected}\n+++ current output\n") and "-một dòng thừa" in result.diff
+
+
 def test_fixtures_usage(vnnews, tmp_path):
     unknown = vnnews("fixtures", "nosuch")
     assert unknown.returncode == 2 and "unknown site 'nosuch'; configured:" in unknown.stderr
     empty = vnnews("fixtures", "baolaichau", "--fixtures", tmp_path)
     assert empty.returncode == 1 and "site baolaichau has no fixture pages" in empty.stderr
+
+
+# --- the guide ------------------------------------------------------------------------------
+
+def _follows(guide_lines: list[str], printed: list[str]) -> str | None:
+    """None when the printed lines are the guide's, where a guide line ending in … is a prefix and
+    a line of just … stands for lines left out; else the first guide line not printed."""
+    position, skipping = 0, False
+    for wanted in guide_lines:
+        if wanted.strip() == "…":
+            skipping = True
+            continue
+        def matches(line):
+            return line.startswith(wanted[:-1]) if wanted.endswith("…") else line == wanted
+        while position < len(printed) and skipping and not matches(printed[position]):
+            position += 1
+        if position >= len(printed) or not matches(printed[position]):
+            return wanted
+        position, skipping = position + 1, False
+    return None
+
+
+def test_the_adding_a_site_guide_shows_what_try_prints(vnnews, config_copy, tmp_path):
+    """Replays docs/adding-a-site.md: new-site on the NukeViet 4 portal, its saved page, `try --explain`."""
+    guide = (ROOT / "docs" / "adding-a-site.md").read_text(encoding="utf-8")
+    command = "$ vnnews try backan-nukeviet tests/fixtures/sites/backan-nukeviet/dai-hoi-xii.html --explain\n"
+    shown_lines = guide.split(command, 1)[1].split("```", 1)[0].splitlines()
+    (config_copy / "sites" / "backan-nukeviet.yaml").unlink()  # the guide adds it from nothing
+    fixtures = tmp_path / "fixtures"
+    made = vnnews("new-site", "backan-nukeviet", "--domain", "backan-nukeviet.invalid", "--cms", "nukeviet4",
+                  "--title", "Cổng thông tin NukeViet (Bắc Kạn)", "--config", config_copy, "--fixtures", fixtures)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.splitlines()[2].replace(str(fixtures), "tests/fixtures/sites") in guide
+    page = fixtures / "backan-nukeviet" / "dai-hoi-xii.html"
+    shutil.copy(NUKEVIET_PAGE, page)
+    url = json.loads(NUKEVIET_PAGE.with_suffix(".meta.json").read_text(encoding="utf-8"))["url"]
+    done = vnnews("try", "backan-nukeviet", page, "--url", url, "--explain", "--config", config_copy)
+    assert done.returncode == 0, done.stderr
+    missing = _follows(shown_lines, done.stdout.splitlines())
+    assert missing is None, f"update docs/adding-a-site.md with the current output; not printed: {missing!r}"

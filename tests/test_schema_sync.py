@@ -67,3 +67,10 @@ def test_schema_check_fails_on_a_stale_file_and_write_fixes_it(tmp_path):
     assert vnnews("schema", "--write", "--output", str(stale)).returncode == 0
     assert vnnews("schema", "--check", "--output", str(stale)).returncode == 0
     assert vnnews("schema", "--docs", "--check").returncode == 0
+
+
+def test_schema_and_docs_print_what_is_committed():
+    printed = vnnews("schema")
+    assert printed.returncode == 0 and printed.stdout == SCHEMA_PATH.read_text(encoding="utf-8")
+    docs = vnnews("schema", "--docs")
+    assert docs.returncode == 0 and docs.stdout == REFERENCE_PATH.read_text(encoding="utf-8")
