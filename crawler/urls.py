@@ -16,6 +16,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 from urllib.parse import quote, unquote_to_bytes, urlsplit, urlunsplit
 
@@ -162,12 +163,19 @@ def canonicalize(url: str, main_host: str | None = None, scheme: str | None = No
     return urlunsplit((out_scheme, netloc, path or "/", query, ""))
 
 
+CACHED_URLS = 8192  # a few pages' worth of distinct links; bounded so 100,000 URLs cost nothing extra
+
+
 class Canonicalizer:
     """Canonical URLs with the rules of the configured site that owns the host."""
 
     def __init__(self, registry=None):
         self.registry = registry
         self._rules: dict[str, tuple] = {}
+        # A crawl asks for the same URLs again and again (menus, sidebars, and the spider,
+        # the incremental middleware and the dupefilter each canonicalize every link); the
+        # answer depends on the URL and the registry only, so recent ones are remembered.
+        self._cached = lru_cache(maxsize=CACHED_URLS)(self._canonical)
 
     def _site_rules(self, url: str) -> tuple:
         site_name = self.registry.site_for_url(url) if self.registry else None
@@ -190,6 +198,9 @@ class Canonicalizer:
         return [Rewrite.of(item) for item in items]
 
     def __call__(self, url: str) -> str:
+        return self._cached(url)
+
+    def _canonical(self, url: str) -> str:
         main_host, scheme, aliases, rewrites = self._site_rules(url)
         return canonicalize(url, main_host, scheme, aliases, rewrites)
 
