@@ -50,6 +50,10 @@ def collapse_whitespace(s: str) -> str:
     for a deliberate non-breaking space) and the corpus keeps it as written; runs, tabs,
     line breaks and spaces at the ends are layout and go.
     """
+    if "\u00a0" not in s:
+        # str.split and \s agree on what whitespace is (both use str.isspace), so without a
+        # no-break space to keep this is the same result, without a Python call per run.
+        return " ".join(s.split())
     return _WHITESPACE_RE.sub(_one_space, s).strip()
 
 
@@ -66,7 +70,8 @@ def normalize_text(s: str) -> str:
     """
     s = _NUMERIC_REF_RE.sub(_expand_letter_reference, s)
     s = _INVISIBLE_RE.sub("", s)
-    s = s.translate(_ETH_TO_D_STROKE)
+    if "\u00d0" in s or "\u00f0" in s:  # translate looks up every character: only when needed
+        s = s.translate(_ETH_TO_D_STROKE)
     s = collapse_whitespace(s)
     return unicodedata.normalize("NFC", s)
 
