@@ -41,6 +41,22 @@ def only_tracking(target: str) -> bool:
     return bool(pairs) and all(k.startswith(TRACKING_PARAMS) for k, _ in pairs)
 
 
+def without_tracking(target: str) -> str:
+    """The target with tracking parameters dropped, the others kept (query-string articles
+    such as ASP.NET's viewer.aspx?mabb=… get share parameters added to their own)."""
+    parts = urlsplit(target)
+    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not k.startswith(TRACKING_PARAMS)]
+    return parts.path + ("?" + urlencode(pairs) if pairs else "")
+
+
+def joined_query(target: str) -> str:
+    """Parameters appended to a URL that already has a query, after a second "?", are read
+    as more parameters: "viewer.aspx?mabb=1?utm_source=x" is "viewer.aspx?mabb=1&utm_source=x"."""
+    path, mark, query = target.partition("?")
+    return path + mark + query.replace("?", "&")
+
+
 def truncate_mid_tag(html: str, fraction: float) -> str:
     """Cut a page a few characters into the first tag after ``fraction`` of
     its length, like a connection dropped half-way through the transfer."""
@@ -103,6 +119,8 @@ class SiteRoutes:
         page = self.pages.get(route_key(target))
         if page is None and only_tracking(target):
             page = self.pages.get(route_key(urlsplit(target).path))
+        if page is None and urlsplit(target).query:
+            page = self.pages.get(route_key(without_tracking(joined_query(target))))
         return page or self.not_found
 
 

@@ -7,11 +7,12 @@ from .base import Family
 from .baolaichau import BaoLaiChau
 from .baovinhphuc import BaoVinhPhuc
 from .cityportal import CityPortal
+from .epi import Epi
 from .nukeviet import NukeViet
 from .oldbaobackan import OldBaoBacKan
 
 FAMILIES: dict[str, type[Family]] = {cls.template: cls for cls in (
-    NukeViet, CityPortal, BaoVinhPhuc, OldBaoBacKan, BaoLaiChau)}
+    NukeViet, CityPortal, BaoVinhPhuc, OldBaoBacKan, BaoLaiChau, Epi)}
 
 
 def renderer_for(site: SiteData) -> Family:
