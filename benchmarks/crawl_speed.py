@@ -1,7 +1,7 @@
 """Crawl throughput and memory on a large synthetic replica (benchmarks/synthetic_site.py).
 
     python benchmarks/crawl_speed.py throughput [--articles 20000] [--pages 1500] [--rounds 3]
-    python benchmarks/crawl_speed.py memory [--sizes 10000,30000,100000] [--pages 2000]
+    python benchmarks/crawl_speed.py memory [--sizes 10000,30000,100000] [--pages 2500] [--jobdir]
 
 throughput: a vnnews crawl of the synthetic copy of baolaichau (its config, its pipelines:
 WARC archive, cleaning, corpus, state store; no politeness delay, as `vnnews crawl --replica`)
@@ -69,10 +69,10 @@ def synthetic_server(articles: int, related: str = "older"):
 
 # --- one crawl, in a child process --------------------------------------------------------------
 
-def run_child(system: str, port: int, out_dir: Path, pages: int) -> dict:
+def run_child(system: str, port: int, out_dir: Path, pages: int, jobdir: Path | None = None) -> dict:
     """Run one crawl in a fresh process; its stats, peak RSS and CPU time."""
     command = [sys.executable, str(Path(__file__).resolve()), "_child", system, "--port", str(port),
-               "--out", str(out_dir), "--pages", str(pages)]
+               "--out", str(out_dir), "--pages", str(pages)] + (["--jobdir", str(jobdir)] if jobdir else [])
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
     output = process.stdout.read()
@@ -86,11 +86,11 @@ def run_child(system: str, port: int, out_dir: Path, pages: int) -> dict:
     return result
 
 
-def child(system: str, port: int, out_dir: str, pages: int) -> int:
+def child(system: str, port: int, out_dir: str, pages: int, jobdir: str | None = None) -> int:
     """Inside the child: crawl, then print one JSON line (stats, VmHWM)."""
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    stats = crawl_vnnews(port, out_dir, pages) if system == "vnnews" else crawl_bare(port, pages)
+    stats = crawl_vnnews(port, out_dir, pages, jobdir) if system == "vnnews" else crawl_bare(port, pages)
     kept = {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in stats.items() if k in STATS_KEPT}
     print(json.dumps({"system": system, "stats": kept, "peak_rss_kb": own_peak_rss_kb()}), flush=True)
     return 0
@@ -105,13 +105,16 @@ def own_peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def crawl_vnnews(port: int, out_dir: str, pages: int) -> dict:
+def crawl_vnnews(port: int, out_dir: str, pages: int, jobdir: str | None = None) -> dict:
     """What `vnnews crawl baolaichau --replica 127.0.0.1:PORT --out DIR -s CLOSESPIDER_PAGECOUNT=N`
-    runs, minus the summary table: the stats are what we want."""
+    runs, minus the summary table: the stats are what we want. With `jobdir`, Scrapy's
+    JOBDIR keeps the pending requests in disk queues instead of memory."""
     from crawler import crawling
 
     overrides = {"VNNEWS_OUTPUT": out_dir, **crawling.replica_settings(f"127.0.0.1:{port}"),
                  "CLOSESPIDER_PAGECOUNT": pages, "VNNEWS_PROGRESS": "off", "LOG_LEVEL": "WARNING"}
+    if jobdir:
+        overrides["JOBDIR"] = jobdir
     runs = crawling.run_spiders([SITE], overrides)
     return runs[0].stats
 
@@ -182,9 +185,12 @@ def memory(args) -> int:
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         with synthetic_server(size, related="newest") as port, tempfile.TemporaryDirectory(prefix="vnnews-mem-") as tmp:
-            result = run_child("vnnews", port, Path(tmp, "out"), args.pages)
+            result = run_child("vnnews", port, Path(tmp, "out"), args.pages,
+                               Path(tmp, "job") if args.jobdir else None)
         rows.append((size, result))
-    print(f"{machine_line()}; vnnews crawls of synthetic {SITE} replicas stopped after {args.pages} responses.\n")
+    queues = "pending requests on disk (JOBDIR)" if args.jobdir else "pending requests in memory (the default)"
+    print(f"{machine_line()}; vnnews crawls of synthetic {SITE} replicas stopped after {args.pages} responses; "
+          f"{queues}.\n")
     print("| articles | URLs discovered (sitemaps) | requests scheduled | responses | documents | "
           "peak RSS MB | MB per 10k URLs over the smallest |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
@@ -207,16 +213,18 @@ def main(argv=None) -> int:
     rate.add_argument("--rounds", type=int, default=3)
     mem = commands.add_parser("memory", help="peak RSS of a vnnews crawl by replica size")
     mem.add_argument("--sizes", default="10000,30000,100000")
-    mem.add_argument("--pages", type=int, default=2000,
+    mem.add_argument("--jobdir", action="store_true", help="crawl with a JOBDIR: Scrapy's disk request queues")
+    mem.add_argument("--pages", type=int, default=2500,
                      help="responses per crawl (enough to walk the listings and then read every sitemap)")
     inner = commands.add_parser("_child", help=argparse.SUPPRESS)
     inner.add_argument("system", choices=("vnnews", "bare"))
     inner.add_argument("--port", type=int, required=True)
     inner.add_argument("--out", required=True)
     inner.add_argument("--pages", type=int, required=True)
+    inner.add_argument("--jobdir")
     args = parser.parse_args(argv)
     if args.command == "_child":
-        return child(args.system, args.port, args.out, args.pages)
+        return child(args.system, args.port, args.out, args.pages, args.jobdir)
     return throughput(args) if args.command == "throughput" else memory(args)
 
 
