@@ -204,7 +204,7 @@ class ArchivePipeline:
             self.archive = None
 
     def process_item(self, item):
-        if isinstance(item, PageItem) and self.archive is not None:
+        if isinstance(item, PageItem) and self.archive is not None and item.fetch_fault is None:
             self.archive.write(item)
             self.crawler.stats.inc_value("archive/pages")
         return item

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml.etree import ParserError
 
-from cleaners.document import CleanResult
+from cleaners.document import REJECT_REASONS, CleanResult
 
 from .corpus import CorpusWriter
 from .items import PageItem
@@ -25,8 +25,13 @@ logger = logging.getLogger(__name__)
 CRAWL_REJECT_REASONS = {
     "http-error": "the article URL answered with an HTTP error status (detail: the status)",
     "cleaner-error": "the cleaner failed on the page (detail: the exception); a bug to report",
-    "truncated": "the HTML stops before its end: it opens <html> but never closes it (a cut transfer or "
-                 "a broken server); half an article is worse than none",
+    "truncated": "the transfer or the HTML stops before its end: fewer bytes than the Content-Length, or "
+                 "<html> opened and never closed; half an article is worse than none",
+    "too-large": "the page, or its body after decompression (a compression bomb), is larger than "
+                 "DOWNLOAD_MAXSIZE (detail: the size)",
+    "redirect-loop": "the URL redirects back into its own chain, or more than REDIRECT_MAX_TIMES times",
+    "fetch-error": "the download failed after its retries: timeout, connection refused or lost, DNS, TLS, "
+                   "robots.txt unavailable (detail: the exception)",
 }
 _HTML_OPEN = re.compile(rb"<html[\s>]", re.I)
 _HTML_CLOSE = re.compile(rb"</html\s*>", re.I)
@@ -61,7 +66,8 @@ def document_canonical(page: PageItem, canonical: Callable[[str], str], is_own_a
 
 
 def crawl_rejection(page: PageItem, reason: str, detail: str) -> CleanResult:
-    assert reason in CRAWL_REJECT_REASONS, reason
+    # a fault can also stand for a cleaner reason (a PDF stopped after its headers: undecodable)
+    assert reason in CRAWL_REJECT_REASONS or reason in REJECT_REASONS, reason
     return CleanResult(status="rejected", reason=reason, detail=detail, url=page.url, site=page.site)
 
 
@@ -76,6 +82,8 @@ def clean_page(cleaner, page: PageItem) -> CleanResult | None:
     """The cleaner's verdict on an article candidate; None for other pages."""
     if not page.is_article_candidate:
         return None
+    if page.fetch_fault is not None:  # the spider's errback: nothing (usable) was downloaded
+        return crawl_rejection(page, page.fetch_fault.reason, page.fetch_fault.detail)
     if not 200 <= page.status < 300:
         return crawl_rejection(page, "http-error", f"HTTP {page.status}")
     if is_truncated_html(page.body):

@@ -64,8 +64,18 @@ VNNEWS_PROGRESS_INTERVAL = 10
 # The spider rebuilds it when VNNEWS_CONTACT is given on the command line.
 USER_AGENT = f"vnnews/{__version__} (+{VNNEWS_CONTACT})"
 
-# robots.txt is obeyed. Note: Scrapy treats a robots.txt answering 5xx as "allow all".
+# robots.txt is obeyed. Scrapy treats a robots.txt answering 5xx (or not answering) as "allow
+# all"; we follow RFC 9309 instead: "disallow" skips the host for the run, the next run asks
+# again (crawler/middlewares.py, docs/faults.md). "allow" restores Scrapy's behaviour.
 ROBOTSTXT_OBEY = True
+VNNEWS_ROBOTSTXT_UNAVAILABLE = "disallow"
+
+# A retried 429/503 waits what its Retry-After header asks (seconds or an HTTP date); other
+# retried statuses, and those without the header, wait BASE, 2*BASE, 4*BASE... seconds. Never
+# longer than MAX: a server asking for more is left alone until the next run (Scrapy would
+# retry at once, scrapy#3849).
+VNNEWS_RETRY_AFTER_MAX = 120
+VNNEWS_RETRY_BACKOFF_BASE = 5
 
 # Provincial servers are small: one request at a time per site, a few sites in parallel.
 CONCURRENT_REQUESTS = 8
@@ -87,6 +97,7 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated page is an error, never a half article
 REDIRECT_MAX_TIMES = 10
 # Certificate verification stays off (Scrapy's default): many .gov.vn chains are broken.
+# DOWNLOAD_VERIFY_CERTIFICATES = True turns it on (docs/faults.md, "TLS").
 
 # Error pages reach the spider so an article URL that answers 404/500 ends in rejects.jsonl
 # with its status instead of vanishing; listing pages with an error status are not followed.
@@ -114,6 +125,16 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.replica_handler.ReplicaDownloadHandler",
 }
 
+DOWNLOADER_MIDDLEWARES = {
+    # replaced by subclasses that honour Retry-After and treat a 5xx robots.txt as "disallow"
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.UnavailableRobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    # sees redirects before RedirectMiddleware (600), so a loop is an error, not a silent drop
+    "crawler.middlewares.RedirectLoopMiddleware": 610,
+}
+
 # Every fetched page passes in order: archived raw, cleaned (article candidates), written.
 ITEM_PIPELINES = {
     "crawler.archive.ArchivePipeline": 100,
@@ -131,6 +152,7 @@ SPIDER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "crawler.progress.LiveProgress": 500,
+    "crawler.middlewares.NonHtmlGuard": 500,  # a PDF or image page is stopped after its headers
 }
 
 # No open ports on crawl machines: the telnet console and Scrapy 2.19's remote-control

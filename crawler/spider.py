@@ -19,6 +19,7 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from . import __version__
 from .discovery import TooLarge, feed_entries, sitemap_entries
 from .items import PageItem
+from .middlewares import fault_of
 from .processing import document_canonical
 from .registry import load_registry
 from .siterules import SiteRules
@@ -95,7 +96,7 @@ class SiteSpider(scrapy.Spider):
     def _request(self, url: str, kind: str, meta: dict | None = None, callback=None,
                  priority: int = 0) -> scrapy.Request:
         return scrapy.Request(self.site.absolute(url), callback=callback or self.parse,
-                              meta={KIND: kind, **(meta or {})}, priority=priority)
+                              errback=self.fetch_failed, meta={KIND: kind, **(meta or {})}, priority=priority)
 
     # classification (crawler/siterules.py, shared with vnnews reprocess) ---------------------
     def is_article_url(self, url: str) -> bool:
@@ -138,6 +139,29 @@ class SiteSpider(scrapy.Spider):
         )
         item.canonical_url = document_canonical(item, self.canonical, self.is_own_article)
         return item
+
+    # download failures (crawler/middlewares.py, docs/faults.md) ------------------------------
+    def fetch_failed(self, failure) -> Iterator[PageItem]:
+        """Errback: a download that failed after its retries is counted (faults/<reason>); an
+        article candidate also becomes a rejection, so it is in rejects.jsonl and the state store
+        (which fetches it again next run unless the verdict is final). The crawl goes on."""
+        request = failure.request
+        fault = fault_of(failure.value)
+        if fault is None:
+            self.crawler.stats.inc_value("faults/ignored")
+            return
+        self.crawler.stats.inc_value(f"faults/{fault.reason}")
+        self.logger.info("%s: %s (%s)", request.url, fault.reason, fault.detail)
+        redirects = request.meta.get("redirect_urls") or []
+        if request.meta.get(KIND) == "article" or any(self.is_article_url(u) for u in [request.url, *redirects]):
+            yield self.fault_item(request, fault)
+
+    def fault_item(self, request: scrapy.Request, fault) -> PageItem:
+        redirects = request.meta.get("redirect_urls") or []
+        return PageItem(url=request.url, canonical_url=self.canonical(request.url), site=self.site.name,
+                        status=0, body=b"", content_type=None, kind="article", is_article_candidate=True,
+                        fetched_at=utc_second(), request_url=redirects[0] if redirects else None,
+                        method=request.method, fetch_fault=fault)
 
     # callbacks -------------------------------------------------------------------------------
     def parse(self, response: Response, **kwargs) -> Iterator:

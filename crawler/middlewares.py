@@ -1,0 +1,292 @@
+"""Politeness and fault handling around Scrapy's downloader (docs/faults.md).
+
+Scrapy's defaults that we change, each for a reason found in
+../shared/research/style-and-reliability.md:
+
+- RetryAfterMiddleware: Scrapy retries a 429 or 503 at once and ignores Retry-After
+  (scrapy#3849). We wait what the server asks (seconds or an HTTP date), or an exponential
+  backoff without it, capped by VNNEWS_RETRY_AFTER_MAX; a server asking for longer than the
+  cap is left alone until the next run.
+- UnavailableRobotsTxtMiddleware: Scrapy treats a robots.txt answering 5xx (or not answering)
+  as "allow all". RFC 9309 and Google treat it as "disallow all": a server in trouble must not
+  be crawled harder. The host is skipped for the run; the next scheduled run asks again.
+- RedirectLoopMiddleware: a redirect back to a URL of its own chain is dropped silently by the
+  duplicate filter (no errback, no stat); we stop it first, with a named error.
+- NonHtmlGuard: a PDF or an image at an article URL is not downloaded past its headers.
+- fault_of(): what a download failure means, as a rejection reason for rejects.jsonl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+from dataclasses import dataclass
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import (DownloadCancelledError, IgnoreRequest, NotConfigured, ResponseDataLossError,
+                               StopDownload)
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.response import response_status_message
+from twisted.internet.defer import CancelledError
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_STATUSES = {429, 503}  # the statuses RFC 9110 gives Retry-After a meaning for
+SLEEP_SLICE = 1.0  # seconds; a long wait notices within this much that the crawl is stopping
+
+
+# --- Retry-After and backoff ------------------------------------------------------------------
+
+def retry_after_seconds(value: bytes | str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+    None when absent or unreadable; a date in the past means 0."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # HTTP dates are GMT
+        when = when.replace(tzinfo=dt.timezone.utc)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_seconds(retries_done: int, base: float, cap: float) -> float:
+    """base, 2·base, 4·base, … for the 1st, 2nd, 3rd retry; never above cap."""
+    return min(cap, base * 2 ** retries_done)
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Replaces Scrapy's RetryMiddleware: the same retries, but a retried HTTP status waits first.
+
+    The wait happens in process_response, which keeps the request in its download slot: with the
+    usual one request at a time per site, nothing else goes to a server that asked us to wait.
+    The reactor is never blocked (an async sleep). Stats retry_after/*.
+    """
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.cap = settings.getfloat("VNNEWS_RETRY_AFTER_MAX")
+        self.base = settings.getfloat("VNNEWS_RETRY_BACKOFF_BASE")
+        if self.cap < 0 or self.base < 0:
+            raise ValueError("VNNEWS_RETRY_AFTER_MAX and VNNEWS_RETRY_BACKOFF_BASE must be 0 or more seconds")
+
+    async def process_response(self, request, response):
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        delay, why = self.delay_for(request, response)
+        if delay is None:  # the server wants a longer pause than we wait: the next run asks again
+            logger.info("%s asks to wait longer than VNNEWS_RETRY_AFTER_MAX (%.0f s): not retried in this "
+                        "run", request.url, self.cap)
+            self.crawler.stats.inc_value("retry_after/too_long")
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        self.crawler.stats.inc_value(f"retry_after/{why}")
+        if delay > 0:
+            await self.wait(delay)
+        return retry
+
+    def delay_for(self, request, response) -> tuple[float | None, str]:
+        """Seconds to wait before the retry (None: no retry in this run), and why:
+        honoured/<status>, backoff (no Retry-After), unreadable (one we could not parse), too_long."""
+        backoff = backoff_seconds(request.meta.get("retry_times", 0), self.base, self.cap)
+        header = response.headers.get(b"Retry-After") if response.status in RETRY_AFTER_STATUSES else None
+        asked = retry_after_seconds(header)
+        if asked is None:
+            return backoff, "backoff" if header is None else "unreadable"
+        if asked > self.cap:
+            return None, "too_long"
+        return max(asked, backoff), f"honoured/{response.status}"
+
+    async def wait(self, seconds: float) -> None:
+        """Sleep in slices so a stopping crawl (Ctrl-C) does not wait out a long Retry-After."""
+        self.crawler.stats.inc_value("retry_after/waited_seconds", round(seconds, 3))
+        remaining = seconds
+        while remaining > 0 and self._crawling():
+            await sleep(min(SLEEP_SLICE, remaining))
+            remaining -= SLEEP_SLICE
+
+    def _crawling(self) -> bool:
+        engine = getattr(self.crawler, "engine", None)
+        return engine is None or bool(getattr(engine, "running", True))
+
+
+# --- robots.txt that cannot be read -----------------------------------------------------------
+
+class RobotsTxtUnavailable(IgnoreRequest):
+    """The host's robots.txt answered 5xx/429 or could not be fetched: nothing is fetched there."""
+
+
+@dataclass(frozen=True)
+class DisallowAll:
+    """Stands in for a robots.txt parser when the file is unavailable; `why` goes in the reject."""
+
+    why: str
+
+    def allowed(self, url, user_agent) -> bool:
+        return False
+
+
+def robots_unavailable_status(status: int) -> bool:
+    return status >= 500 or status == 429
+
+
+class UnavailableRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Replaces Scrapy's RobotsTxtMiddleware: a robots.txt that answers 5xx or 429, or fails to
+    download (timeout, refused connection, ...), disallows the whole host for this run, as
+    RFC 9309 §2.3.1.3 says. 4xx still means "no robots.txt, allow all" (RFC and Scrapy agree).
+    VNNEWS_ROBOTSTXT_UNAVAILABLE = "allow" restores Scrapy's behaviour.
+    Stats robotstxt/unavailable (hosts) and robotstxt/unavailable/forbidden (requests)."""
+
+    def __init__(self, crawler):
+        policy = crawler.settings.get("VNNEWS_ROBOTSTXT_UNAVAILABLE", "disallow")
+        if policy not in ("disallow", "allow"):
+            raise ValueError(f"VNNEWS_ROBOTSTXT_UNAVAILABLE: expected 'disallow' or 'allow', got {policy!r}")
+        super().__init__(crawler)
+        self.disallow_when_unavailable = policy == "disallow"
+
+    async def _parse_robots(self, response, netloc, request) -> None:
+        if self.disallow_when_unavailable and robots_unavailable_status(response.status):
+            self._stats.inc_value("robotstxt/response_count")
+            self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+            self._unavailable(netloc, f"robots.txt answered HTTP {response.status}")
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc, netloc) -> None:
+        if not self.disallow_when_unavailable or isinstance(exc, IgnoreRequest):
+            super()._robots_error(exc, netloc)
+            return
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        self._unavailable(netloc, f"robots.txt could not be fetched ({type(exc).__name__})")
+
+    def _unavailable(self, netloc: str, why: str) -> None:
+        logger.warning("%s: %s; the host is not crawled in this run (RFC 9309: disallow all)", netloc, why)
+        self._stats.inc_value("robotstxt/unavailable")
+        pending = self._parsers[netloc]
+        self._parsers[netloc] = DisallowAll(why)
+        pending.callback(self._parsers[netloc])
+
+    def process_request_2(self, rp, request) -> None:
+        if isinstance(rp, DisallowAll):
+            self._stats.inc_value("robotstxt/unavailable/forbidden")
+            raise RobotsTxtUnavailable(f"{rp.why}: not fetched in this run")
+        super().process_request_2(rp, request)
+
+
+# --- redirect loops -----------------------------------------------------------------------------
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect back to a URL already in the request's own redirect chain."""
+
+
+class RedirectLoopMiddleware:
+    """Runs before Scrapy's RedirectMiddleware (higher order number: sees responses first). A
+    redirect to a URL of its own chain (A→B→A, or A→A) would be dropped silently by the duplicate
+    filter; raising RedirectLoop sends it to the request's errback instead. Stat redirect/loop."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("REDIRECT_ENABLED"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        location = response.headers.get(b"Location")
+        if not 300 <= response.status < 400 or not location or request.meta.get("dont_redirect"):
+            return response
+        target = response.urljoin(location.decode("latin-1").strip())
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in chain:
+            self.stats.inc_value("redirect/loop")
+            raise RedirectLoop(f"redirect loop: {' -> '.join(chain + [target])}")
+        return response
+
+
+# --- non-HTML bodies ------------------------------------------------------------------------------
+
+# Media types that are never an article, a listing or a feed. (application/octet-stream is not
+# here: misconfigured servers send HTML with it; the decoder sniffs such bodies instead.)
+NON_HTML_PREFIXES = ("application/pdf", "image/", "audio/", "video/", "font/", "application/zip",
+                     "application/msword", "application/vnd.ms-", "application/vnd.openxmlformats",
+                     "application/x-rar", "application/x-7z")
+GUARDED_KINDS = {"article", "listing", "page"}  # feeds and sitemaps may come gzip'd or as XML
+
+
+def media_type(content_type: bytes | None) -> str:
+    return (content_type or b"").split(b";")[0].strip().decode("latin-1").lower()
+
+
+class NonHtmlGuard:
+    """Extension: stops the download of a page whose Content-Type says it is a document or media
+    file, right after the headers (headers_received), so a 10 MB PDF costs one round trip. The
+    request's errback receives StopDownload; fault_of() calls it "undecodable". A PDF sent as
+    text/html still arrives in full and the decoder rejects it by its magic bytes.
+    Stat nonhtml/stopped/<media type>."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        crawler.signals.connect(self.headers_received, signal=signals.headers_received)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def headers_received(self, headers, body_length, request):
+        from .spider import KIND
+
+        kind = media_type(headers.get(b"Content-Type"))
+        if request.meta.get(KIND, "page") in GUARDED_KINDS and kind.startswith(NON_HTML_PREFIXES):
+            self.stats.inc_value(f"nonhtml/stopped/{kind}")
+            raise StopDownload(fail=True)
+
+
+# --- what a failed download means ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fault:
+    reason: str  # processing.CRAWL_REJECT_REASONS or cleaners.document.REJECT_REASONS
+    detail: str
+
+
+def _described(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def fault_of(exc: BaseException) -> Fault | None:
+    """The rejection a download failure stands for; None for a request dropped on purpose
+    (robots.txt forbids it, another component ignored it), which is only counted."""
+    if isinstance(exc, StopDownload):
+        response = getattr(exc, "response", None)
+        kind = media_type(response.headers.get(b"Content-Type")) if response is not None else "?"
+        return Fault("undecodable", f"Content-Type {kind}: not HTML, not downloaded")
+    if isinstance(exc, ResponseDataLossError):
+        return Fault("truncated", "the connection closed before the announced Content-Length arrived")
+    if isinstance(exc, (DownloadCancelledError, CancelledError)):
+        return Fault("too-large", _described(exc) if str(exc) else "larger than DOWNLOAD_MAXSIZE")
+    if isinstance(exc, RedirectLoop):
+        return Fault("redirect-loop", str(exc))
+    if isinstance(exc, RobotsTxtUnavailable):
+        return Fault("fetch-error", _described(exc))
+    if isinstance(exc, IgnoreRequest):
+        message = str(exc)
+        if "max redirections reached" in message:
+            return Fault("redirect-loop", "more redirects than REDIRECT_MAX_TIMES")
+        if "DOWNLOAD_MAXSIZE" in message:  # HttpCompressionMiddleware: a compression bomb
+            return Fault("too-large", message)
+        return None
+    return Fault("fetch-error", _described(exc))
