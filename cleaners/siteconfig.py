@@ -319,7 +319,11 @@ class ConfigRegistry:
     def site_for_url(self, url: str | None) -> str | None:
         if not url:
             return None
+        host = (urlsplit(url).hostname or "").lower()
+        # The most specific domain wins: a district portal x.backan.gov.vn under backan.gov.vn.
+        best, best_length = None, -1
         for site in self.sites.values():
-            if site.owns(url):
-                return site.name
-        return None
+            for domain in site.domains:
+                if (host == domain or host.endswith("." + domain)) and len(domain) > best_length:
+                    best, best_length = site.name, len(domain)
+        return best

@@ -108,3 +108,14 @@ def test_shipped_configs_load():
         resolved = registry.resolve(name)
         assert resolved.extract.body, f"{name} has no body selector"
         assert resolved.articles.allow, f"{name} has no article URL pattern"
+
+
+def test_the_most_specific_domain_wins(tmp_path):
+    make(tmp_path, GOOD_SITE.replace("domains: [demo.vn]", "domains: [backan.gov.vn]"))
+    district = GOOD_SITE.replace("name: demo", "name: district").replace("domains: [demo.vn]",
+                                                                         "domains: [nganson.backan.gov.vn]")
+    (tmp_path / "sites" / "district.yaml").write_text(district, encoding="utf-8")
+    registry = ConfigRegistry(tmp_path)
+    assert registry.site_for_url("https://nganson.backan.gov.vn/tin/a-1.html") == "district"
+    assert registry.site_for_url("https://www.backan.gov.vn/tin/a-1.html") == "demo"
+    assert registry.site_for_url("https://other.vn/") is None
