@@ -10,9 +10,10 @@ from .cityportal import CityPortal
 from .epi import Epi
 from .nukeviet import NukeViet
 from .oldbaobackan import OldBaoBacKan
+from .yyyymm import YyyyMm
 
 FAMILIES: dict[str, type[Family]] = {cls.template: cls for cls in (
-    NukeViet, CityPortal, BaoVinhPhuc, OldBaoBacKan, BaoLaiChau, Epi)}
+    NukeViet, CityPortal, BaoVinhPhuc, OldBaoBacKan, BaoLaiChau, Epi, YyyyMm)}
 
 
 def renderer_for(site: SiteData) -> Family:
