@@ -29,8 +29,9 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import (DownloadCancelledError, IgnoreRequest, NotConfigured, ResponseDataLossError,
                                StopDownload)
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
-from twisted.internet.defer import CancelledError
+from twisted.internet.defer import CancelledError, Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,15 @@ class UnavailableRobotsTxtMiddleware(RobotsTxtMiddleware):
             raise ValueError(f"VNNEWS_ROBOTSTXT_UNAVAILABLE: expected 'disallow' or 'allow', got {policy!r}")
         super().__init__(crawler)
         self.disallow_when_unavailable = policy == "disallow"
+
+    async def robot_parser(self, request):
+        # Requests that arrive while robots.txt downloads wait on one shared Deferred; in Scrapy
+        # 2.19 only the first waiter gets the parser, the others get None and are let through
+        # unchecked (observed: a feed and a sitemap fetched from a host whose robots.txt said no).
+        # Once the wait is over, the parser stored for the host is the answer for every waiter.
+        parser = await super().robot_parser(request)
+        stored = self._parsers.get(urlparse_cached(request).netloc, parser)
+        return parser if isinstance(stored, Deferred) else stored
 
     async def _parse_robots(self, response, netloc, request) -> None:
         if self.disallow_when_unavailable and robots_unavailable_status(response.status):

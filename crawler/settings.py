@@ -125,6 +125,9 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.replica_handler.ReplicaDownloadHandler",
 }
 
+# Scrapy's downloader lets a site with `delay: 0` exceed its `concurrency` (crawler/downloader.py).
+DOWNLOADER = "crawler.downloader.SlotLimitedDownloader"
+
 DOWNLOADER_MIDDLEWARES = {
     # replaced by subclasses that honour Retry-After and treat a 5xx robots.txt as "disallow"
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

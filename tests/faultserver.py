@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,7 +47,8 @@ class FaultHandler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").split(":")[0]
         self.server.owner.record(Hit(host, self.path, time.monotonic(), self.headers.get("User-Agent") or ""))
         behaviour = self.server.owner.routes.get(host, {}).get(self.path)
-        (behaviour or not_found)(self)
+        with self.server.owner.serving(host):
+            (behaviour or not_found)(self)
 
     # helpers for behaviours ---------------------------------------------------------------
     def head(self, status: int, headers: dict[str, str]) -> None:
@@ -87,11 +89,25 @@ class FaultServer:
         self.hits: list[Hit] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
+        self._in_flight: dict[str, int] = {}
+        self.max_in_flight: dict[str, int] = {}
         self._httpd: _Server | None = None
 
     def record(self, hit: Hit) -> None:
         with self._lock:
             self.hits.append(hit)
+
+    @contextmanager
+    def serving(self, host: str):
+        """Counts the requests of a host being answered at once (max_in_flight)."""
+        with self._lock:
+            self._in_flight[host] = self._in_flight.get(host, 0) + 1
+            self.max_in_flight[host] = max(self.max_in_flight.get(host, 0), self._in_flight[host])
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight[host] -= 1
 
     def paths(self, host: str) -> list[str]:
         return [h.path for h in self.hits if h.host == host]
@@ -117,6 +133,22 @@ class FaultServer:
 HTML = "text/html; charset=utf-8"
 
 
+def article(n: int, *, meta_charset: bool = True) -> str:
+    """A NukeViet article page the cleaner accepts; n makes its text unique."""
+    paragraphs = "".join(
+        f"<p>Sáng ngày {n} tháng {i + 1}, Ủy ban nhân dân tỉnh tổ chức hội nghị tổng kết công tác "
+        f"chuyển đổi số năm {2000 + n}, với sự tham dự của lãnh đạo các sở, ngành và huyện, thành phố; "
+        f"đại biểu đã thảo luận về hạ tầng, dịch vụ công trực tuyến và đào tạo cán bộ (mục {i}).</p>"
+        for i in range(6))
+    meta = '<meta charset="utf-8">' if meta_charset else ""
+    return (f'<!DOCTYPE html><html lang="vi"><head>{meta}<title>Bài {n}</title>'
+            '<meta name="generator" content="NukeViet v4.3"></head><body>'
+            '<div class="news_column panel panel-default"><div class="panel-body">'
+            f'<h1 class="title">Hội nghị chuyển đổi số lần thứ {n}</h1>'
+            '<div class="hometext">Tỉnh tổng kết công tác chuyển đổi số.</div>'
+            f'<div id="news-bodyhtml" class="bodytext">{paragraphs}</div></div></div></body></html>')
+
+
 def not_found(handler: FaultHandler) -> None:
     handler.answer(404, {"Content-Type": HTML}, b"<html><body>404</body></html>")
 
@@ -137,6 +169,14 @@ def hang(handler: FaultHandler) -> None:
     """Accept the request and never answer (until the server stops)."""
     handler.server.owner.stopping.wait(HANG_LIMIT)
     handler.hang_up()
+
+
+def slow(behaviour: Behaviour, seconds: float) -> Behaviour:
+    """`behaviour`, after thinking for `seconds` (a busy server; lets requests overlap)."""
+    def behave(handler: FaultHandler) -> None:
+        handler.server.owner.stopping.wait(seconds)
+        behaviour(handler)
+    return behave
 
 
 def first_then(first: Behaviour, then: Behaviour, times: int = 1) -> Behaviour:

@@ -22,7 +22,7 @@ from crawler.middlewares import (RedirectLoop, RetryAfterMiddleware, RobotsTxtUn
                                  fault_of, retry_after_seconds)
 from crawler.processing import CRAWL_REJECT_REASONS
 from cleaners.document import REJECT_REASONS
-from faultserver import (FaultServer, close_mid_body, close_without_answer, crawl, first_then, gzip_bomb,
+from faultserver import (FaultServer, article, close_mid_body, close_without_answer, crawl, first_then, gzip_bomb,
                                hang, http_date, make_config, oversized, page, read_jsonl, redirect, truncated)
 
 HOST = "faults.invalid"
@@ -37,22 +37,6 @@ domains: [{HOST}]
 profile: nukeviet4
 start_urls: [/]
 """
-
-
-def article(n: int, *, meta_charset: bool = True) -> str:
-    """A NukeViet article page the cleaner accepts; n makes its text unique."""
-    paragraphs = "".join(
-        f"<p>Sáng ngày {n} tháng {i + 1}, Ủy ban nhân dân tỉnh tổ chức hội nghị tổng kết công tác "
-        f"chuyển đổi số năm {2000 + n}, với sự tham dự của lãnh đạo các sở, ngành và huyện, thành phố; "
-        f"đại biểu đã thảo luận về hạ tầng, dịch vụ công trực tuyến và đào tạo cán bộ (mục {i}).</p>"
-        for i in range(6))
-    meta = '<meta charset="utf-8">' if meta_charset else ""
-    return (f'<!DOCTYPE html><html lang="vi"><head>{meta}<title>Bài {n}</title>'
-            '<meta name="generator" content="NukeViet v4.3"></head><body>'
-            '<div class="news_column panel panel-default"><div class="panel-body">'
-            f'<h1 class="title">Hội nghị chuyển đổi số lần thứ {n}</h1>'
-            '<div class="hometext">Tỉnh tổng kết công tác chuyển đổi số.</div>'
-            f'<div id="news-bodyhtml" class="bodytext">{paragraphs}</div></div></div></body></html>')
 
 
 def utf8(n: int) -> bytes:
