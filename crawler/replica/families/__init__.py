@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import SiteData
+from .aspnet import AspNet
 from .base import Family
 from .baolaichau import BaoLaiChau
 from .baovinhphuc import BaoVinhPhuc
@@ -13,7 +14,7 @@ from .oldbaobackan import OldBaoBacKan
 from .yyyymm import YyyyMm
 
 FAMILIES: dict[str, type[Family]] = {cls.template: cls for cls in (
-    NukeViet, CityPortal, BaoVinhPhuc, OldBaoBacKan, BaoLaiChau, Epi, YyyyMm)}
+    NukeViet, CityPortal, BaoVinhPhuc, OldBaoBacKan, BaoLaiChau, Epi, YyyyMm, AspNet)}
 
 
 def renderer_for(site: SiteData) -> Family:
