@@ -303,3 +303,12 @@ def test_a_tls_failure_is_a_fetch_error_naming_the_exception():
     fault = fault_of(SSL.Error([("SSL routines", "", "certificate verify failed")]))
     assert fault.reason == "fetch-error" and fault.detail.startswith("Error")
     assert Settings().getbool("DOWNLOAD_VERIFY_CERTIFICATES") is False  # docs/faults.md, "TLS"
+
+
+def test_every_crawl_reason_is_documented():
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    faults = (ROOT / "docs" / "faults.md").read_text(encoding="utf-8")
+    for reason in CRAWL_REJECT_REASONS:
+        assert f"| `{reason}` |" in readme and f"| `{reason}` |" in faults, reason
