@@ -5,6 +5,7 @@ Scrapy is imported here, not in crawler/cli.py, so `vnnews clean` works without 
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import sys
@@ -192,19 +193,64 @@ def folder_busy(lock_file: Path) -> bool:
 
 
 def print_summary(runs: list[SiteRun], out_dir: Path, stream=sys.stdout) -> None:
-    """A table a person can read: per site, pages, documents, rejections, duration."""
+    """A table a person can read: per site, pages, documents, rejections, errors, duration.
+
+    The figures are those `vnnews report` shows for this run (the state store's), so the
+    end-of-run summary and the report never disagree; Scrapy's stats stand in only when
+    the store is off (VNNEWS_STATE = False)."""
+    reports = this_runs_reports(runs, out_dir)
     width = max([len(r.site) for r in runs] + [4])
     print(f"\n{'site':<{width}}  {'pages':>5}  {'written':>7}  {'dupes':>5}  {'skipped':>7}  {'errors':>6}  "
           f"{'time':>6}  rejections", file=stream)
+    errors = []
     for run in runs:
-        rejected = ", ".join(f"{reason} {count}" for reason, count in run.rejections.items()) or "-"
+        report = reports.get(run.site)
+        figures = _report_figures(report) if report else _stats_figures(run)
+        rejected = ", ".join(f"{reason} {count}" for reason, count in figures["rejections"].items()) or "-"
         status = "" if run.finish_reason == "finished" else f"  [{run.finish_reason}]"
-        print(f"{run.site:<{width}}  {run.pages:>5}  {run.written:>7}  {run.duplicates:>5}  {run.skipped:>7}  "
-              f"{run.errors:>6}  {run.duration:>5.1f}s  {rejected}{status}", file=stream)
+        print(f"{run.site:<{width}}  {figures['pages']:>5}  {run.written:>7}  {figures['duplicates']:>5}  "
+              f"{figures['skipped']:>7}  {figures['errors']:>6}  {run.duration:>5.1f}s  {rejected}{status}",
+              file=stream)
+        if report and report.errors:
+            errors.append(f"  {run.site}: " + ", ".join(f"{reason} {n}" for reason, n in report.errors.items()))
+    if errors:
+        print("\nerrors (retried next run):", *errors, sep="\n", file=stream)
     total = sum(r.written for r in runs)
     print(f"\n{total} new document(s) in {out_dir / 'corpus'}; "
           f"manifest {out_dir / 'manifest.jsonl'}, rejections {out_dir / 'rejects.jsonl'}", file=stream)
     print_health_warnings([r.site for r in runs], out_dir, stream)
+
+
+def this_runs_reports(runs: list[SiteRun], out_dir: Path) -> dict:
+    """The state store's report of each site whose last recorded run is the one just ended."""
+    from .report import NoState, build_report
+    from .state import StateError
+
+    try:
+        reports = build_report(out_dir, [r.site for r in runs])
+    except (NoState, StateError):
+        return {}
+    started = {r.site: r.stats.get("start_time") for r in runs}
+    return {report.site: report for report in reports if _is_this_run(report.last_run, started.get(report.site))}
+
+
+def _is_this_run(recorded: dict, crawl_start) -> bool:
+    # The store's run opens with the spider, within moments of Scrapy's start_time (UTC,
+    # aware), in this process; the store keeps whole seconds.
+    if recorded.get("pid") != os.getpid() or not hasattr(crawl_start, "timestamp"):
+        return False
+    opened = dt.datetime.strptime(recorded["started_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    return opened.timestamp() >= crawl_start.timestamp() - 2
+
+
+def _report_figures(report) -> dict:
+    return {"pages": report.pages, "duplicates": report.duplicates, "skipped": report.skipped,
+            "errors": report.error_count, "rejections": report.rejections}
+
+
+def _stats_figures(run: SiteRun) -> dict:
+    return {"pages": run.pages, "duplicates": run.duplicates, "skipped": run.skipped,
+            "errors": run.errors, "rejections": run.rejections}
 
 
 def print_health_warnings(sites: list[str], out_dir: Path, stream=sys.stdout) -> None:

@@ -116,7 +116,7 @@ def site_report(state: CrawlState, site: str, min_articles: int = MIN_ARTICLES) 
     end = last["ended_at"] or last["updated_at"]
     return SiteReport(
         site=site, runs=len(runs),
-        last_run={k: last[k] for k in ("id", "started_at", "ended_at", "updated_at", "outcome", "options")},
+        last_run={k: last[k] for k in ("id", "pid", "started_at", "ended_at", "updated_at", "outcome", "options")},
         pages=counts.get("pages", 0), articles=counts.get("articles", 0), written=counts.get("written", 0),
         duplicates=counts.get("duplicate", 0), skipped=counts.get("skipped", 0),
         rejections=_by_prefix(counts, "rejected/"), errors=errors,

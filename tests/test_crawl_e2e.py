@@ -180,3 +180,21 @@ def test_reprocess_rebuilds_the_same_corpus(crawl):
 def test_the_corpus_passes_verify(crawl):
     result = vnnews("verify", "--out", str(crawl["out"]))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_summary_agrees_with_the_report(crawl):
+    """The table a crawl prints at its end and `vnnews report` give the same figures for that
+    run: both read the state store, so an operator never sees two versions of one crawl."""
+    report = vnnews("report", "--json", "--out", str(crawl["out"]))
+    assert report.returncode == 0, report.stderr
+    records = json.loads(report.stdout)
+    records = records["sites"] if isinstance(records, dict) else records
+    for record in records:
+        row = re.search(rf"^{re.escape(record['site'])}\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\S+s\s+(.*)$",
+                        crawl["second"].stdout, re.M)
+        assert row, crawl["second"].stdout
+        pages, written, dupes, skipped, errors, rejections = row.groups()
+        assert (int(pages), int(written), int(dupes), int(skipped), int(errors)) == (
+            record["pages"], record["written"], record["duplicates"], record["skipped"], record["error_count"])
+        shown = ", ".join(f"{reason} {n}" for reason, n in record["rejections"].items()) or "-"
+        assert rejections.strip() == shown
