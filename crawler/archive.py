@@ -8,8 +8,15 @@ Each page is a request record and a response record under the page's real URL. T
 response record holds the body as the spider received it (after HTTP decompression and
 dechunking, so its Content-Length is rewritten) plus three vnnews fields: the site, the
 kind of page, and the first URL when a redirect led here. Files are written as
-`*.warc.gz.open` and renamed when complete (Heritrix's convention); every page is
-flushed and fsynced before the cleaner sees it, so the archive never lags the corpus.
+`*.warc.gz.open` and renamed when complete (Heritrix's convention).
+
+Durability: the archive never lags the corpus. On its own (`fsync_each=True`, the
+default) every page is flushed and fsynced before `write` returns. In a crawl the
+ArchivePipeline writes with `fsync_each=False` (each page still flushed to the kernel
+before the cleaner sees it, so a kill -9 loses nothing) and the corpus writer's group
+commit calls `sync()` from its writer thread before it appends any manifest or rejects
+line (crawler/corpus.py): a page's record is durable before the corpus announces its
+document or rejection. A finished file is fsynced before it is renamed and closed.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ import hashlib
 import io
 import logging
 import os
+import threading
+import weakref
 from http import HTTPStatus
 from pathlib import Path
 from typing import Iterator
@@ -55,8 +64,10 @@ def _text_headers(pairs) -> list[tuple[str, str]]:
 class WarcArchive:
     """Appends pages to rotating WARC files in one folder."""
 
-    def __init__(self, raw_dir: str | os.PathLike, max_bytes: int = 512 * 1024 * 1024):
+    def __init__(self, raw_dir: str | os.PathLike, max_bytes: int = 512 * 1024 * 1024, fsync_each: bool = True):
         self.raw_dir = Path(raw_dir)
+        self.fsync_each = fsync_each
+        self._lock = threading.Lock()  # sync() may come from the corpus writer's thread
         self.raw_dir.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
         self.run_stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
@@ -65,6 +76,7 @@ class WarcArchive:
         self._path: Path | None = None
         self._writer: WARCWriter | None = None
         self.pages_written = 0
+        self.closed = False
 
     def _open_next(self) -> None:
         name = f"vnnews-{self.run_stamp}-{os.getpid()}-{self.serial:05d}.warc.gz"
@@ -77,11 +89,20 @@ class WarcArchive:
         self._writer.write_record(self._writer.create_warcinfo_record(name, info))
 
     def _finish_file(self) -> None:
-        if self._fh is None:
-            return
-        self._fh.close()
-        self._path.rename(self._path.with_name(self._path.name[: -len(OPEN_SUFFIX)]))
-        self._fh = self._writer = self._path = None
+        with self._lock:
+            if self._fh is None:
+                return
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            self._path.rename(self._path.with_name(self._path.name[: -len(OPEN_SUFFIX)]))
+            self._fh = self._writer = self._path = None
+
+    def sync(self) -> None:
+        """Make every page written so far durable (a finished file already is)."""
+        with self._lock:
+            if self._fh is not None:
+                os.fsync(self._fh.fileno())
 
     def write(self, page: PageItem) -> None:
         if self._fh is None:
@@ -93,7 +114,8 @@ class WarcArchive:
         self._writer.write_record(request)
         self._writer.write_record(response)
         self._fh.flush()
-        os.fsync(self._fh.fileno())
+        if self.fsync_each:
+            os.fsync(self._fh.fileno())
         self.pages_written += 1
         if self._fh.tell() >= self.max_bytes:
             self._finish_file()
@@ -125,6 +147,7 @@ class WarcArchive:
 
     def close(self) -> None:
         self._finish_file()
+        self.closed = True
 
 
 def archive_files(raw_dir: str | os.PathLike) -> list[Path]:
@@ -177,6 +200,13 @@ def read_pages(raw_dir: str | os.PathLike) -> Iterator[PageItem]:
 # --- the Scrapy side ----------------------------------------------------------------------
 
 _archives: SharedWriters[WarcArchive] = SharedWriters()
+_open_by_folder: "weakref.WeakValueDictionary[Path, WarcArchive]" = weakref.WeakValueDictionary()
+
+
+def open_archive(raw_dir: str | os.PathLike) -> WarcArchive | None:
+    """The archive an ArchivePipeline of this process holds open on `raw_dir`, if any."""
+    archive = _open_by_folder.get(Path(raw_dir).resolve())
+    return archive if archive is not None and not archive.closed else None
 
 
 class ArchivePipeline:
@@ -195,8 +225,13 @@ class ArchivePipeline:
         return cls(crawler, raw_dir)
 
     def open_spider(self) -> None:
-        max_bytes = self.crawler.settings.getint("VNNEWS_ARCHIVE_MAX_BYTES")
-        self.archive = _archives.acquire(self.raw_dir, lambda folder: WarcArchive(folder, max_bytes))
+        # fsynced by the corpus writer's group commit, before the manifest lines (see above)
+        self.archive = _archives.acquire(self.raw_dir, self._make_archive)
+
+    def _make_archive(self, folder: Path) -> WarcArchive:
+        archive = WarcArchive(folder, self.crawler.settings.getint("VNNEWS_ARCHIVE_MAX_BYTES"), fsync_each=False)
+        _open_by_folder[folder] = archive  # SharedWriters hands the resolved folder
+        return archive
 
     def close_spider(self) -> None:
         if self.archive is not None:

@@ -3,10 +3,28 @@
 Crash safety, as in Heritrix and StormCrawler (see research/style-and-reliability.md):
 a document is written to a temporary file in the same folder, fsynced, renamed into
 place, and only then announced by a manifest line (appended, flushed, fsynced). After a
-crash at any point the folder is one of: nothing written, or a complete file that the
+crash at any point the folder is one of: nothing written, or complete files that the
 manifest does not list yet (removed on the next start, and written again), or both.
 Every write is idempotent: a document whose canonical URL or text digest is in the
 manifest is not written again, so a rerun over the same pages adds nothing.
+
+Two ways to commit, same files and same order on disk:
+
+- **Synchronous** (the default; `vnnews reprocess`, tests): `add` and `reject` return once
+  the document and its manifest line (or the rejects line) are durable.
+- **Group commit** (`group_commit=True`; the crawl): `add` and `reject` decide at once
+  (sequence number, dedup, the outcome) and queue the writes; one writer thread commits
+  whatever has queued, in order, as a batch: every document to a temporary file, each
+  fsynced and renamed into place, the folder fsynced once, then the `before_commit` hooks
+  (the crawl's WARC archive fsyncs there, so the archive never lags the corpus), then the
+  batch's manifest and rejects lines appended and fsynced once each. `when_durable(cb)`
+  calls `cb` (on the writer thread) once everything queued before it is durable; the
+  crawl records a page in the state store only then, so the store never says "done" for
+  a page whose file and manifest line a power cut could still take away. A crash in the
+  middle of a batch leaves a run of renamed documents the manifest never listed, numbered
+  from the next free number on: the next start removes them, and their pages, never
+  recorded as done, are fetched again. A failed commit (disk full) is final for the
+  writer: that batch and every later one report the error and nothing more is written.
 
 No Scrapy import: the crawl pipelines and `vnnews reprocess` share it.
 """
@@ -21,8 +39,10 @@ import json
 import logging
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 from .urls import url_id
@@ -92,10 +112,14 @@ def read_jsonl(path: Path) -> list[dict]:
     return records
 
 
+def _line(record: dict) -> bytes:
+    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 class CorpusWriter:
     """Writes documents and rejections into an output folder; one writer per folder at a time."""
 
-    def __init__(self, out_dir: str | os.PathLike, version: str = __version__):
+    def __init__(self, out_dir: str | os.PathLike, version: str = __version__, group_commit: bool = False):
         self.out_dir = Path(out_dir)
         self.corpus_dir = self.out_dir / CORPUS_DIR
         self.version = version
@@ -109,6 +133,17 @@ class CorpusWriter:
         self._remove_crash_leftovers()
         self._manifest = (self.out_dir / MANIFEST).open("ab")
         self._rejects = (self.out_dir / REJECTS).open("ab")
+        self.before_commit: list[Callable[[], None]] = []  # run on the writer thread before the lines
+        self._thread: threading.Thread | None = None
+        self._cond = threading.Condition()
+        self._queue: list[tuple] = []  # ("doc", file name, bytes, line) or ("reject", line)
+        self._waiters: list[Callable[[BaseException | None], None]] = []
+        self._closing = False
+        self._failed: BaseException | None = None
+        if group_commit:
+            self._thread = threading.Thread(target=self._commit_loop, name=f"vnnews-corpus-{self.out_dir.name}",
+                                            daemon=True)
+            self._thread.start()
 
     # start-up ----------------------------------------------------------------------------
     def _lock(self):
@@ -131,23 +166,31 @@ class CorpusWriter:
             self.next_seq = max(self.next_seq, int(entry["seq"]) + 1)
 
     def _remove_crash_leftovers(self) -> None:
+        """Temporary files, and the documents renamed into place whose manifest lines the run
+        died before writing: one at the next free number (a synchronous write), or a run of
+        consecutive numbers from it (a group commit). Any other unlisted document is not
+        something a crash leaves behind."""
         listed = {Path(e["file"]).name for e in self.by_url.values()}
+        unlisted: dict[int, list[Path]] = {}
         for path in sorted(self.corpus_dir.iterdir()):
             if path.name.endswith(TEMP_SUFFIX):
                 logger.warning("%s: removing a temporary file left by an interrupted run", path)
                 path.unlink()
                 continue
             match = DOC_NAME.match(path.name)
-            if not match or path.name in listed:
-                continue
-            if int(match.group(1)) == self.next_seq:
-                # renamed into place, but the run died before its manifest line: redo it
-                logger.warning("%s: removing a document the manifest never listed (interrupted run)", path)
-                path.unlink()
-            else:
-                raise CorpusError(f"{path}: not listed in {self.out_dir / MANIFEST} and not the last write "
-                                  f"of an interrupted run (next number is {self.next_seq:03d}); "
-                                  "restore the manifest or move the file away")
+            if match and path.name not in listed:
+                unlisted.setdefault(int(match.group(1)), []).append(path)
+        expected = set(range(self.next_seq, self.next_seq + len(unlisted)))
+        for seq, paths in sorted(unlisted.items()):
+            for path in paths:
+                if seq not in expected or len(paths) > 1:
+                    raise CorpusError(f"{path}: not listed in {self.out_dir / MANIFEST} and not the last write "
+                                      f"of an interrupted run (next number is {self.next_seq:03d}); "
+                                      "restore the manifest or move the file away")
+        for seq, paths in sorted(unlisted.items()):
+            # renamed into place, but the run died before its manifest line: redo it
+            logger.warning("%s: removing a document the manifest never listed (interrupted run)", paths[0])
+            paths[0].unlink()
 
     # writing -----------------------------------------------------------------------------
     def add(self, document, url: str, canonical_url: str, site: str, crawled_at: str | None = None) -> Outcome:
@@ -158,15 +201,19 @@ class CorpusWriter:
             return self._outcome("duplicate-url", self.by_url[canonical_url])
         if digest in self.by_text:
             return self._outcome("duplicate-text", self.by_text[digest])
+        self._check_usable()
         seq, doc_id = self.next_seq, url_id(canonical_url)
         name = doc_file_name(seq, doc_id)
-        self._write_atomic(self.corpus_dir / name, text.encode("utf-8"))
         entry = {"file": f"{CORPUS_DIR}/{name}", "id": doc_id, "seq": seq, "url": url,
                  "canonical_url": canonical_url, "site": site}
         entry.update({key: getattr(document, key, None) for key in DOC_FIELDS})
         entry.update(chars=len(text), text_sha256=digest, crawled_at=crawled_at or utc_now(),
                      version=self.version)
-        self._append(self._manifest, entry)
+        if self._thread is None:
+            self._write_atomic(self.corpus_dir / name, text.encode("utf-8"))
+            self._append(self._manifest, entry)
+        else:
+            self._enqueue(("doc", name, text.encode("utf-8"), _line(entry)))
         self.next_seq = seq + 1
         self.by_url[canonical_url] = entry
         self.by_text[digest] = entry
@@ -177,10 +224,91 @@ class CorpusWriter:
         """Record a rejected page once per (url, reason); False when it was already recorded."""
         if (url, reason) in self._known_rejects:
             return False
-        self._append(self._rejects, {"url": url, "site": site, "reason": reason, "detail": detail or "",
-                                     "time": time or utc_now()})
+        self._check_usable()
+        record = {"url": url, "site": site, "reason": reason, "detail": detail or "", "time": time or utc_now()}
+        if self._thread is None:
+            self._append(self._rejects, record)
+        else:
+            self._enqueue(("reject", _line(record)))
         self._known_rejects.add((url, reason))
         return True
+
+    # group commit ------------------------------------------------------------------------
+    def when_durable(self, callback: Callable[[BaseException | None], None]) -> None:
+        """Call `callback(None)` once everything added or rejected so far is durable, or
+        `callback(error)` when its commit failed. Synchronous writer: called at once. With
+        group commit it is called on the writer thread: hand the result back to your own."""
+        with self._cond:
+            if self._thread is not None and not self._closing:
+                self._waiters.append(callback)
+                self._cond.notify()
+                return
+        callback(self._failed)
+
+    def _check_usable(self) -> None:
+        if self._failed is not None:
+            raise CorpusError(f"{self.out_dir}: an earlier commit failed ({self._failed}); nothing more is written")
+        if self._closing:
+            raise CorpusError(f"{self.out_dir}: the corpus writer is closed")
+
+    def _enqueue(self, op: tuple) -> None:
+        with self._cond:
+            self._queue.append(op)
+            self._cond.notify()
+
+    def _commit_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not (self._queue or self._waiters or self._closing):
+                    self._cond.wait()
+                ops, self._queue = self._queue, []
+                waiters, self._waiters = self._waiters, []
+                if not ops and not waiters:  # closing, and nothing left
+                    return
+            if ops and self._failed is None:
+                try:
+                    self._commit(ops)
+                except BaseException as exc:  # noqa: BLE001 - reported to every waiter, then final
+                    logger.error("%s: committing %d writes failed: %s; nothing more is written",
+                                 self.out_dir, len(ops), exc)
+                    self._failed = exc
+            for waiter in waiters:
+                try:
+                    waiter(self._failed)
+                except Exception:  # a waiter's bug must not stop the commits of the others
+                    logger.exception("corpus commit callback failed")
+
+    def _commit(self, ops: list[tuple]) -> None:
+        """One batch, in the order of the synchronous writes: documents durable and in place,
+        the hooks (the archive), then the manifest and rejects lines, each file fsynced once."""
+        docs = [op for op in ops if op[0] == "doc"]
+        placed = []
+        try:
+            for _, name, data, _line_bytes in docs:
+                target = self.corpus_dir / name
+                temp = target.with_name("." + name + TEMP_SUFFIX)
+                placed.append(temp)
+                with temp.open("wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            for (_, name, _data, _line_bytes), temp in zip(docs, placed):
+                os.replace(temp, self.corpus_dir / name)
+        except BaseException:
+            for temp in placed:
+                temp.unlink(missing_ok=True)
+            raise
+        if docs:
+            _fsync_dir(self.corpus_dir)  # the renames must survive a power cut before the lines do
+        for hook in self.before_commit:
+            hook()
+        manifest_lines = b"".join(op[3] for op in docs)
+        reject_lines = b"".join(op[1] for op in ops if op[0] == "reject")
+        for fh, data in ((self._manifest, manifest_lines), (self._rejects, reject_lines)):
+            if data:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
 
     @staticmethod
     def _outcome(status: str, entry: dict) -> Outcome:
@@ -201,11 +329,17 @@ class CorpusWriter:
 
     @staticmethod
     def _append(fh, record: dict) -> None:
-        fh.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+        fh.write(_line(record))
         fh.flush()
         os.fsync(fh.fileno())
 
     def close(self) -> None:
+        """Commits what is queued (group commit), then closes the files."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join()
         for fh in (self._manifest, self._rejects, self._lock_fh):
             if not fh.closed:
                 fh.close()
