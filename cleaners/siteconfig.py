@@ -236,6 +236,12 @@ class ConfigRegistry:
 
     # loading ---------------------------------------------------------------------------
     def _load(self) -> None:
+        if not (self.root / "profiles").is_dir() and not (self.root / "sites").is_dir():
+            # An empty registry would only show up later as "spider not found" or every page
+            # cleaned in generic mode: say where we looked instead.
+            raise ConfigErrors([ConfigError(str(self.root), None, "", "not a config folder: expected its "
+                                            "profiles/ and sites/ folders (set VNNEWS_CONFIG or --config "
+                                            "to the folder that holds them)")])
         errors: list[ConfigError] = []
         for path in sorted((self.root / "profiles").glob("*.yaml")):
             self._load_one(path, Profile, self.profiles, errors)

@@ -119,3 +119,9 @@ def test_the_most_specific_domain_wins(tmp_path):
     assert registry.site_for_url("https://nganson.backan.gov.vn/tin/a-1.html") == "district"
     assert registry.site_for_url("https://www.backan.gov.vn/tin/a-1.html") == "demo"
     assert registry.site_for_url("https://other.vn/") is None
+
+
+def test_a_missing_config_folder_is_named_not_silently_empty(tmp_path):
+    missing = tmp_path / "no-such-config"
+    with pytest.raises(ConfigErrors, match=r"no-such-config.*not a config folder.*profiles/ and sites/"):
+        ConfigRegistry(missing)
