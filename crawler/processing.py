@@ -12,6 +12,7 @@ from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from lxml import etree
 from lxml.etree import ParserError
 
 from cleaners.document import REJECT_REASONS, CleanResult
@@ -37,18 +38,47 @@ _HTML_OPEN = re.compile(rb"<html[\s>]", re.I)
 _HTML_CLOSE = re.compile(rb"</html\s*>", re.I)
 
 
-def declared_canonical(body: bytes, base_url: str) -> str | None:
-    """The page's own <link rel="canonical"> href, made absolute; None when it has none."""
+_CANONICAL_LINKS = etree.XPath("//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', "
+                               "'canonil')), ' '), ' canonical ')]/@href")
+_WORD = re.compile(rb"canonical", re.I)
+_HEAD_END = re.compile(rb"</head", re.I)
+_MIN_PREFIX = 8192
+
+
+def _canonical_hrefs(body: bytes) -> list[str] | None:
     try:
-        tree = lxml.html.document_fromstring(body)
+        return _CANONICAL_LINKS(lxml.html.document_fromstring(body))
     except (ParserError, ValueError):
         return None
-    for href in tree.xpath("//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', "
-                           "'canonil')), ' '), ' canonical ')]/@href"):
+
+
+def _first_http(hrefs, base_url: str) -> str | None:
+    for href in hrefs:
         url = urljoin(base_url, href.strip())
         if urlsplit(url).scheme in ("http", "https"):
             return url
     return None
+
+
+def declared_canonical(body: bytes, base_url: str) -> str | None:
+    """The page's own <link rel="canonical"> href, made absolute; None when it has none.
+
+    The answer of parsing the whole page, mostly without parsing the whole page: the page
+    is parsed up to the "</head" that follows the first occurrence of the word "canonical"
+    (at least its first 8 KB, where a charset is declared), and only when that part has no
+    usable link (the word was in a comment, a script, an og:url; an entity-encoded rel)
+    the whole page. Elements are built in the order they appear, so the first link of the
+    part is the first link of the page."""
+    word = _WORD.search(body)
+    head_end = _HEAD_END.search(body, word.end()) if word else None
+    if head_end is not None and head_end.start() < len(body) - 1:
+        prefix = body[:max(head_end.start(), _MIN_PREFIX)]
+        hrefs = _canonical_hrefs(prefix)
+        found = _first_http(hrefs or (), base_url)
+        if found is not None:
+            return found
+    hrefs = _canonical_hrefs(body)
+    return None if hrefs is None else _first_http(hrefs, base_url)
 
 
 def document_canonical(page: PageItem, canonical: Callable[[str], str], is_own_article: Callable[[str], bool]) -> str:
