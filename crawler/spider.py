@@ -9,12 +9,15 @@ PageItem; the pipelines archive it, clean the article candidates and write the c
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from lxml import etree
 from scrapy.http import Response, TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.utils.response import get_base_url
 
 from . import __version__
 from .discovery import TooLarge, feed_entries, sitemap_entries
@@ -31,6 +34,36 @@ SITEMAP_DEPTH = "vnnews_sitemap_depth"  # request meta: nesting of sitemap index
 PUBLISHED = "vnnews_published"  # request meta: the article's date as a feed or sitemap gives it (--since)
 MAX_SITEMAP_DEPTH = 3
 ARTICLE_PRIORITY = 10  # fetch known articles before walking further down the listings
+
+# What `response.css("a::attr(href)")` selects (parsel translates it to this XPath), run on
+# the response's already parsed tree without wrapping every value in a Selector.
+_A_HREFS = etree.XPath("descendant-or-self::a/@href", smart_strings=False)
+_NOT_LINKS = ("#", "javascript:", "mailto:", "tel:")
+# Link classes, remembered per absolute URL (menus and sidebars repeat on every page)
+_FOREIGN, _ARTICLE, _LISTING, _OTHER = 0, 1, 2, 3
+CACHED_LINKS = 8192
+
+
+@lru_cache(maxsize=CACHED_LINKS)
+def _join_from_root(origin: str, href: str) -> str:
+    """urljoin(base, href) for an href that urljoin resolves from the base's scheme and host
+    alone (an absolute URL, "//host/…" or "/path"): the same for every page of a host."""
+    return urljoin(origin, href)
+
+
+def join_link(base: str, href: str) -> str:
+    """urljoin(base, href), remembered across pages when only the base's origin matters."""
+    if href.startswith(("/", "http://", "https://")):
+        after_slashes = href.find("//")
+        # a "//" authority with nothing after it ("//", "http://?q") leaves the path to the base
+        if after_slashes >= 0 and href.startswith(("//", "http://", "https://")) and \
+                href[after_slashes + 2:after_slashes + 3] in ("", "?", "#"):
+            return urljoin(base, href)
+        scheme, _, rest = base.partition("://")
+        if rest and scheme in ("http", "https"):
+            return _join_from_root(scheme + "://" + rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0],
+                                   href)
+    return urljoin(base, href)
 
 
 def politeness_settings(site) -> dict:
@@ -80,6 +113,7 @@ class SiteSpider(scrapy.Spider):
         self.allowed_domains = list(self.site.domains)
         self.canonical = Canonicalizer(registry)
         self.rules = SiteRules(self.resolved, self.canonical)
+        self._link_class = lru_cache(maxsize=CACHED_LINKS)(self._classify_link)
 
     # start -----------------------------------------------------------------------------------
     async def start(self):
@@ -206,14 +240,31 @@ class SiteSpider(scrapy.Spider):
     def _wanted_article(self, url: str) -> bool:
         return self.is_own_article(url)
 
-    def _links(self, response: TextResponse, selector: str = "a") -> Iterator[str]:
-        for href in response.css(f"{selector}::attr(href)").getall():
+    def _hrefs(self, response: TextResponse) -> list[str]:
+        selector = response.selector
+        if selector.type in ("html", "xml"):
+            return _A_HREFS(selector.root)
+        return response.css("a::attr(href)").getall()
+
+    def _links(self, response: TextResponse) -> Iterator[tuple[str, int]]:
+        """The page's links to this site, absolute, each with its class (_ARTICLE, _LISTING, _OTHER)."""
+        base = get_base_url(response)  # what response.urljoin joins with (<base href> honoured)
+        for href in self._hrefs(response):
             href = href.strip()
-            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            if not href or href.startswith(_NOT_LINKS):
                 continue
-            url = response.urljoin(href)
-            if urlsplit(url).scheme in ("http", "https") and self.site.owns(url):
-                yield url
+            url = join_link(base, href)
+            link_class = self._link_class(url)
+            if link_class != _FOREIGN:
+                yield url, link_class
+
+    def _classify_link(self, url: str) -> int:
+        """A pure function of the URL and the config (the crawl's caches are bounded)."""
+        if urlsplit(url).scheme not in ("http", "https") or not self.site.owns(url):
+            return _FOREIGN
+        if self.is_article_url(url):
+            return _ARTICLE
+        return _LISTING if self.is_listing_url(url) else _OTHER
 
     def _next_listing(self, url: str, depth: int) -> scrapy.Request | None:
         if depth >= self.resolved.discovery.max_listing_pages:
@@ -240,11 +291,11 @@ class SiteSpider(scrapy.Spider):
         listing page is counted one page deeper, so pagination drawn as plain links is bounded."""
         stats = self.crawler.stats
         next_depth = response.meta.get(LISTING_DEPTH, -1) + 1 if kind == "listing" else 0
-        for url in self._links(response):
-            if self.is_article_url(url):
+        for url, link_class in self._links(response):
+            if link_class == _ARTICLE:
                 stats.inc_value("discovery/article_links")
                 yield self._request(url, "article", priority=ARTICLE_PRIORITY)
-            elif kind != "article" and self.is_listing_url(url):
+            elif kind != "article" and link_class == _LISTING:
                 stats.inc_value("discovery/listing_links")
                 request = self._next_listing(url, next_depth)
                 if request:
