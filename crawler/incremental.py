@@ -135,7 +135,10 @@ class IncrementalMiddleware:
             self.stats.inc_value("incremental/older_than_since/unfetched")
             return False
         if key in self.asked:
-            return True  # already counted; the duplicate filter drops the repeat
+            # asked for already this run: the duplicate filter (the same canonical URL) would
+            # drop the repeat; dropping it here spares it the rest of the middleware chain
+            self.stats.inc_value("incremental/repeated_links")
+            return False
         if key in self.skipped:
             return False
         if not self.refresh and self.state is not None and self.state.is_done(key):
