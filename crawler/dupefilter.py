@@ -8,7 +8,6 @@ would be fetched once per spelling. Our fingerprinter uses our canonical URL ins
 from __future__ import annotations
 
 import hashlib
-import json
 from weakref import WeakKeyDictionary
 
 from scrapy.dupefilters import RFPDupeFilter
@@ -16,6 +15,17 @@ from scrapy.utils.request import RequestFingerprinter
 
 from .registry import load_registry
 from .urls import Canonicalizer
+
+
+_EMPTY_BODY = hashlib.sha1(b"").digest()
+
+
+def canonical_fingerprint(method: str, canonical_url: str, body: bytes) -> bytes:
+    """SHA-1 of "METHOD URL " and the body's SHA-1: deterministic across processes and runs
+    (a JOBDIR's requests.seen keeps them); a method has no space and a canonical URL is
+    percent-encoded, so the parts cannot run into each other."""
+    body_digest = hashlib.sha1(body).digest() if body else _EMPTY_BODY
+    return hashlib.sha1(f"{method} {canonical_url} ".encode("utf-8") + body_digest).digest()
 
 
 class CanonicalRequestFingerprinter:
@@ -37,8 +47,7 @@ class CanonicalRequestFingerprinter:
             except ValueError:
                 self._cache[request] = self._fallback.fingerprint(request)
             else:
-                key = {"method": request.method, "url": url, "body": hashlib.sha1(request.body).hexdigest()}
-                self._cache[request] = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).digest()
+                self._cache[request] = canonical_fingerprint(request.method, url, request.body)
         return self._cache[request]
 
 
