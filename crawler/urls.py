@@ -89,8 +89,16 @@ def _remove_dot_segments(segments: list[str]) -> list[str]:
     return out
 
 
+# A path that normalize_path returns unchanged: ASCII characters it never encodes or
+# decodes (no '%', no ';' path parameters), starting with '/', no '.' or '..' segment.
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9\-_~!$&'()*+,=:@/.]*")
+_DOT_SEGMENT = re.compile(r"/\.\.?(?:/|$)")
+
+
 def normalize_path(path: str) -> str:
     """Decode, NFC, re-encode each segment; a '%2F' inside a segment stays encoded."""
+    if _PLAIN_PATH.fullmatch(path) and not _DOT_SEGMENT.search(path):
+        return path
     if not path:
         return "/"
     path = unicodedata.normalize("NFC", path)
