@@ -42,7 +42,7 @@ _CANONICAL_LINKS = etree.XPath("//link[contains(concat(' ', normalize-space(tran
                                "'canonil')), ' '), ' canonical ')]/@href")
 _WORD = re.compile(rb"canonical", re.I)
 _HEAD_END = re.compile(rb"</head", re.I)
-_MIN_PREFIX = 8192
+_MIN_PREFIX = 1024  # the bytes an HTML5 parser prescans for a charset, kept in any case
 
 
 def _canonical_hrefs(body: bytes) -> list[str] | None:
@@ -65,7 +65,7 @@ def declared_canonical(body: bytes, base_url: str) -> str | None:
 
     The answer of parsing the whole page, mostly without parsing the whole page: the page
     is parsed up to the "</head" that follows the first occurrence of the word "canonical"
-    (at least its first 8 KB, where a charset is declared), and only when that part has no
+    (at least its first 1 KB, where a charset is declared), and only when that part has no
     usable link (the word was in a comment, a script, an og:url; an entity-encoded rel)
     the whole page. Elements are built in the order they appear, so the first link of the
     part is the first link of the page."""
