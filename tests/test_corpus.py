@@ -142,3 +142,92 @@ def test_two_writers_on_one_folder_are_refused(tmp_path):
     with CorpusWriter(tmp_path):
         with pytest.raises(CorpusError, match="another vnnews process"):
             CorpusWriter(tmp_path)
+
+
+# --- group commit (the crawl's writer) -------------------------------------------------------
+
+def committed(writer) -> BaseException | None:
+    """Wait for the writer thread to commit everything queued; the error it reports."""
+    import threading
+
+    done, result = threading.Event(), []
+    writer.when_durable(lambda error: (result.append(error), done.set()))
+    assert done.wait(10), "the group commit never reported back"
+    return result[0]
+
+
+def test_group_commit_writes_what_the_synchronous_writer_writes(tmp_path):
+    sync_out, group_out = tmp_path / "sync", tmp_path / "group"
+    for out, group in ((sync_out, False), (group_out, True)):
+        with CorpusWriter(out, group_commit=group) as writer:
+            assert writer.add(doc(), URL_A, URL_A, "s", crawled_at="2025-01-01T00:00:00Z").seq == 0
+            assert writer.add(doc(), URL_B, URL_B, "s").status == "duplicate-text"
+            assert writer.add(doc(title="Khác"), URL_B, URL_B, "s", crawled_at="2025-01-01T00:00:01Z").seq == 1
+            assert writer.reject(URL_A + "/x", "s", "too-short", "12 chars", time="2025-01-01T00:00:02Z")
+            assert not writer.reject(URL_A + "/x", "s", "too-short", "12 chars")
+    for name in ("manifest.jsonl", "rejects.jsonl"):
+        assert (group_out / name).read_bytes() == (sync_out / name).read_bytes()
+    files = sorted(p.name for p in (sync_out / "corpus").iterdir())
+    assert sorted(p.name for p in (group_out / "corpus").iterdir()) == files and len(files) == 2
+    for name in files:
+        assert (group_out / "corpus" / name).read_bytes() == (sync_out / "corpus" / name).read_bytes()
+
+
+def test_when_durable_reports_after_the_files_and_lines_are_written(tmp_path):
+    order = []
+    with CorpusWriter(tmp_path, group_commit=True) as writer:
+        writer.before_commit.append(lambda: order.append(("hook", manifest_size(tmp_path))))
+        writer.add(doc(), URL_A, URL_A, "s")
+        writer.reject(URL_B, "s", "too-short")
+        assert committed(writer) is None
+        # the hook (the archive's fsync) ran before any line was appended
+        assert order == [("hook", 0)]
+        [entry] = manifest(tmp_path)
+        assert (tmp_path / entry["file"]).exists()
+        assert json.loads((tmp_path / "rejects.jsonl").read_text())["url"] == URL_B
+        assert committed(writer) is None and order == [("hook", 0)]  # nothing new: no second commit
+
+
+def manifest_size(out) -> int:
+    path = out / "manifest.jsonl"
+    return path.stat().st_size if path.exists() else 0
+
+
+def test_a_failed_group_commit_is_reported_and_final(tmp_path, monkeypatch):
+    writer = CorpusWriter(tmp_path, group_commit=True)
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    writer.add(doc(), URL_A, URL_A, "s")
+    error = committed(writer)
+    assert isinstance(error, OSError) and "disk full" in str(error)
+    monkeypatch.undo()
+    with pytest.raises(CorpusError, match="an earlier commit failed"):
+        writer.add(doc(title="Khác"), URL_B, URL_B, "s")
+    assert isinstance(committed(writer), OSError)
+    writer.close()
+    assert list((tmp_path / "corpus").iterdir()) == []  # the temporary file went too
+    assert (tmp_path / "manifest.jsonl").read_bytes() == b""
+
+
+def test_documents_of_a_batch_cut_before_its_manifest_lines_are_removed(tmp_path, caplog):
+    with CorpusWriter(tmp_path) as writer:
+        writer.add(doc(), URL_A, URL_A, "s")
+    # a killed group commit: numbers 1 and 2 renamed into place, their lines never written
+    for seq, url in ((1, URL_B), (2, URL_B + "/2")):
+        (tmp_path / "corpus" / f"{seq:03d}_{url_id(url)}.txt").write_text("x")
+    with caplog.at_level(logging.WARNING), CorpusWriter(tmp_path) as writer:
+        assert writer.add(doc(title="Khác"), URL_B, URL_B, "s").seq == 1
+    assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == [
+        f"000_{url_id(URL_A)}.txt", f"001_{url_id(URL_B)}.txt"]
+    assert caplog.text.count("manifest never listed") == 2
+
+
+def test_unlisted_documents_with_a_gap_are_not_explained_by_a_crash(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / f"000_{url_id(URL_A)}.txt").write_text("x")
+    (tmp_path / "corpus" / f"002_{url_id(URL_B)}.txt").write_text("x")
+    with pytest.raises(CorpusError, match="002_.*not listed"):
+        CorpusWriter(tmp_path)

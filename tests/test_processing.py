@@ -2,10 +2,12 @@
 
 import json
 
+import pytest
+
 from cleaners.document import CleanResult, Document
 from crawler.corpus import CorpusWriter
 from crawler.items import PageItem
-from crawler.processing import clean_page, document_canonical, store_result
+from crawler.processing import clean_page, declared_canonical, document_canonical, store_result
 
 
 def page(**kw) -> PageItem:
@@ -86,3 +88,66 @@ def test_html_cut_off_before_its_end_is_rejected_without_cleaning():
     assert result.reason == "truncated" and "bytes, ending" in result.detail
     assert clean_page(cleaner, page(body="<p>Không có thẻ html, không sao.</p>".encode())).ok
     assert len(cleaner.calls) == 2
+
+
+# declared_canonical reads only the head when it can; these pages must give what parsing the whole
+# page gives (the reference below is the full parse).
+def full_parse_canonical(body: bytes, base_url: str):
+    import lxml.html
+    from urllib.parse import urljoin, urlsplit
+
+    try:
+        tree = lxml.html.document_fromstring(body)
+    except Exception:
+        return None
+    for href in tree.xpath("//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', "
+                           "'canonil')), ' '), ' canonical ')]/@href"):
+        url = urljoin(base_url, href.strip())
+        if urlsplit(url).scheme in ("http", "https"):
+            return url
+    return None
+
+
+HEAD_CASES = {
+    "in the head": b"<html><head><link rel=canonical href='/a'></head><body><p>x</p></body></html>",
+    "only in the body": b"<html><head><title>t</title></head><body><link rel=canonical href='/b'></body></html>",
+    "word in a comment first": b"<html><head><!-- canonical --></head><body>"
+                               b"<link rel='Canonical' href='/c'></body></html>",
+    "head end inside a comment": b"<html><head><!-- <link rel=canonical href=/x> </head> --><link rel=canonical "
+                                 b"href=/d></head></html>",
+    "head end inside a script": b"<html><head><script>s='<link rel=\"canonical\" href=\"/x\"></head>'</script>"
+                                b"<link rel=canonical href=/e></head></html>",
+    "entity-encoded rel before the word": b"<html><head><link rel='can&#111;nical' href='/f'>"
+                                          b"<meta name=canonical></head></html>",
+    "not http": b"<html><head><link rel=canonical href='javascript:void(0)'></head><body>"
+                b"<link rel=canonical href='/g'></body></html>",
+    "charset after the head": "<html><head><link rel=canonical href='/đ'></head><meta charset=utf-8><body>"
+                              "</body></html>".encode("utf-8"),
+    "legacy charset": "<html><head><meta charset=windows-1252><link rel=canonical href='/é'></head></html>"
+                      .encode("cp1252"),
+    "no word at all": b"<html><head><title>t</title></head><body>x</body></html>",
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HEAD_CASES))
+def test_declared_canonical_gives_what_the_whole_page_gives(name):
+    body = HEAD_CASES[name]
+    base = "https://baolaichau.vn/xa-hoi/bai-1"
+    expected = full_parse_canonical(body, base)
+    assert declared_canonical(body, base) == expected
+    assert declared_canonical(body + b"<p>" * 5000, base) == full_parse_canonical(body + b"<p>" * 5000, base)
+
+
+def test_declared_canonical_on_the_site_fixtures_matches_the_whole_page():
+    from pathlib import Path
+
+    pages = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))
+    assert pages
+    found = 0
+    for path in pages:
+        body = path.read_bytes()
+        expected = full_parse_canonical(body, "https://example.vn/a/b")
+        found += expected is not None
+        assert declared_canonical(body, "https://example.vn/a/b") == expected, path
+    assert found  # the fixtures do declare canonical links

@@ -1,0 +1,105 @@
+"""Following links: the spider's shortcuts give what the plain way gives.
+
+The spider joins hrefs with cached origins and classifies URLs from a bounded cache; the
+incremental middleware drops an article already asked for; the fingerprint is a digest of
+method, canonical URL and body. Each is checked against the straightforward computation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from crawler.dupefilter import CanonicalRequestFingerprinter
+from crawler.incremental import IncrementalMiddleware
+from crawler.spider import KIND, join_link
+from crawler.spiders.sites import SPIDERS
+
+BASES = ["http://127.0.0.1:8080/a/b.html", "https://x.vn/a/b/?q=1#f", "https://x.vn", "http://u@x.vn:80/p;par?q",
+         "https://x.vn/a/b/"]
+PIECES = ["/", "//", "http://", "https://", "?", "#", "a", ".", "..", "x.vn", ":", "@", ";", "%2F", " ", "đ"]
+
+
+def test_join_link_is_urljoin():
+    rng = random.Random(20240507)
+    hrefs = ["/", "//", "//y.vn/z", "http://?q", "http://", "http://#f", "http:///x", "/a/../b", "https://X.VN/A",
+             "http://x.vn?q", "a/b", "", "?q", "#f"]
+    hrefs += ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 6))) for _ in range(20000)]
+    for base in BASES:
+        for href in hrefs:
+            assert join_link(base, href) == urljoin(base, href), (base, href)
+
+
+def spider_for(site: str = "baolaichau"):
+    from crawler import settings as project
+
+    cls = SPIDERS[site]
+    values = {name: getattr(project, name) for name in dir(project) if name.isupper()}
+    return cls.from_crawler(get_crawler(cls, settings_dict=values))
+
+
+def plain_links(spider, response):
+    """What the spider did before: parsel CSS, response.urljoin, then the URL tests."""
+    for href in response.css("a::attr(href)").getall():
+        href = href.strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        url = response.urljoin(href)
+        if urlsplit(url).scheme in ("http", "https") and spider.site.owns(url):
+            yield url, spider.is_article_url(url), spider.is_listing_url(url)
+
+
+def test_links_are_those_of_css_and_urljoin(site_fixtures):
+    spider = spider_for()
+    html = (site_fixtures / "baolaichau").glob("*.html")
+    pages = [p.read_bytes() for p in html]
+    extra = (b"<html><head><base href='https://baolaichau.vn/xa-hoi/'></head><body><a href='bai-1.html'>1</a>"
+             b"<a href=' /kinh-te/bai-2.html '>2</a><a href='//baolaichau.vn/'>h</a><a href='mailto:x@y'>m</a>"
+             b"<a href='https://other.vn/x'>o</a><a href='#top'>t</a><a>no href</a></body></html>")
+    assert pages
+    for body in pages + [extra]:
+        response = HtmlResponse("https://baolaichau.vn/xa-hoi/trang.html", body=body, encoding="utf-8")
+        got = [(url, cls == 1, cls == 2) for url, cls in spider._links(response)]
+        assert got == list(plain_links(spider, response))
+        assert got
+
+
+def test_the_incremental_middleware_drops_an_article_asked_for_already(tmp_path):
+    crawler = get_crawler(settings_dict={"VNNEWS_OUTPUT": str(tmp_path), "VNNEWS_STATE": True})
+    middleware = IncrementalMiddleware(crawler)
+    middleware.canonical = lambda url: url.replace("http://", "https://")
+    article = Request("https://baolaichau.vn/xa-hoi/bai-1.html", meta={KIND: "article"})
+    respelled = Request("http://baolaichau.vn/xa-hoi/bai-1.html", meta={KIND: "article"})
+    listing = Request("https://baolaichau.vn/xa-hoi/", meta={KIND: "listing"})
+    assert middleware.wanted(article)
+    assert not middleware.wanted(respelled)  # the dupefilter would have dropped it
+    assert middleware.wanted(listing) and middleware.wanted(listing)  # listings are the dupefilter's
+    assert crawler.stats.get_value("incremental/article_requests") == 1
+    assert crawler.stats.get_value("incremental/repeated_links") == 1
+
+
+def test_fingerprints_are_stable_and_tell_method_and_body_apart():
+    fingerprinter = CanonicalRequestFingerprinter()
+    get = Request("https://baolaichau.vn/xa-hoi/bai-1.html?utm_source=x")
+    assert fingerprinter.fingerprint(get) == CanonicalRequestFingerprinter().fingerprint(
+        Request("https://baolaichau.vn/xa-hoi/bai-1.html"))
+    post = Request(get.url, method="POST")
+    with_body = Request(get.url, method="POST", body=b"a=1")
+    prints = {fingerprinter.fingerprint(r) for r in (get, post, with_body)}
+    assert len(prints) == 3
+    # what a JOBDIR's requests.seen keeps: the same in every process and run
+    canonical = fingerprinter.canonical(get.url).encode()
+    expected = hashlib.sha1(b"GET " + canonical + b" " + hashlib.sha1(b"").digest()).digest()
+    assert fingerprinter.fingerprint(get) == expected
+
+
+@pytest.fixture
+def site_fixtures():
+    from pathlib import Path
+
+    return Path(__file__).parent / "fixtures" / "sites"
