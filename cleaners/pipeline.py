@@ -292,9 +292,12 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     # scripts reveal (tabs, responsive layouts); trafilatura judges visibility itself.
     lead = generic_lead(tree)
     anchors = link_texts(tree)  # before trafilatura, which prunes the tree it is given
+    # output_format "txt": the same extraction, but the Document carries the body tree without
+    # the plain-text rendering ("python" would also build), which nothing here reads.
     found = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
                                         include_images=True, include_links=False, deduplicate=False,
-                                        with_metadata=False, fast=_too_many_blocks(tree))
+                                        with_metadata=False, fast=_too_many_blocks(tree),
+                                        output_format="txt")
     body = getattr(found, "body", None)
     out.blocks = _blocks_from_extraction(body) if body is not None else []
     if lead and not any(lead in b.text or b.text in lead for b in out.blocks[:3]):
@@ -364,12 +367,62 @@ def link_share(anchors, blocks) -> float:
 
 
 def generic_lead(tree) -> str | None:
-    """The first lead-like element in document order (one scan for all the selectors)."""
-    for element in css(", ".join(GENERIC_LEAD_SELECTORS))(tree):
+    """The first lead-like element in document order."""
+    for element in _LEAD_MATCHER(tree):
         text = " ".join(element.text_content().split())
         if 40 <= len(text) <= 1000:
             return text
     return None
+
+
+class ClassSelectors:
+    """What CSSSelector(", ".join(selectors)) returns, for selectors of the forms
+    `[class*=text]`, `.name` and `tag.name`, found with one look at each class attribute.
+
+    The CSS union is an XPath union: one walk of the tree per selector, evaluating string
+    functions on every element. Here the class attributes are listed once, in document
+    order, and tested in Python with the CSS meaning: `[class*=x]` is a substring of the
+    attribute, `.x` one of its words split on XML whitespace (space, tab, CR, LF), as the
+    translated XPath's normalize-space does; tag names are lower case in a parsed HTML tree."""
+
+    _FORM = re.compile(r"\[class\*=([\w-]+)\]|([a-z0-9]*)\.([\w-]+)")
+    _ATTRIBUTES = None  # compiled on first use
+    _XML_SPACE = str.maketrans("\t\r\n", "   ")
+
+    def __init__(self, selectors):
+        self.substrings: list[str] = []
+        self.words: list[tuple[str, str]] = []  # (" word ", tag or "")
+        for selector in selectors:
+            form = self._FORM.fullmatch(selector)
+            if form is None:
+                raise ValueError(f"unsupported selector {selector!r}")
+            if form.group(1):
+                self.substrings.append(form.group(1))
+            else:
+                self.words.append((f" {form.group(3)} ", form.group(2)))
+        # Every match contains one of these: the other attributes need no closer look.
+        self._hint = re.compile("|".join(re.escape(s.strip()) for s in
+                                         self.substrings + [w for w, _ in self.words]))
+
+    def __call__(self, tree) -> list:
+        if ClassSelectors._ATTRIBUTES is None:
+            from lxml import etree
+
+            ClassSelectors._ATTRIBUTES = etree.XPath("descendant-or-self::*/@class")
+        found = []
+        for value in ClassSelectors._ATTRIBUTES(tree):
+            if self._hint.search(value) and self._matches(value.getparent().tag, value):
+                found.append(value.getparent())
+        return found
+
+    def _matches(self, tag, value: str) -> bool:
+        if any(s in value for s in self.substrings):
+            return True
+        padded = f" {value.translate(self._XML_SPACE)} "
+        return any(word in padded and (not want or tag == want) for word, want in self.words)
+
+
+_LEAD_MATCHER = ClassSelectors(GENERIC_LEAD_SELECTORS)
 
 
 def _blocks_from_extraction(body) -> list[Block]:
