@@ -20,10 +20,12 @@ from __future__ import annotations
 import html
 import json
 import re
+import string
 import unicodedata
 from typing import Any, Iterator
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from cleaners.vi.dates import parse_iso_like, parse_vietnamese_date
@@ -65,9 +67,10 @@ Candidates = dict[str, list[Any]]
 def structured_metadata(tree: lxml_html.HtmlElement) -> dict[str, str]:
     """Metadata from JSON-LD, microdata and meta tags, merged by the priority in the docstring."""
     base_url = getattr(tree, "base_url", None)
+    found = _HeadElements(tree)
     sources = [_validated(raw, base_url)
-               for raw in (json_ld_candidates(tree), microdata_candidates(tree),
-                           meta_tag_candidates(tree))]
+               for raw in (json_ld_candidates(tree, found), microdata_candidates(tree),
+                           meta_tag_candidates(tree, found))]
     identities = _site_identities(sources)
     merged: dict[str, str] = {}
     for source in sources:
@@ -177,8 +180,40 @@ _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _JS_LINE_COMMENT = re.compile(r"^\s*//.*$", re.M)
 
 
-def json_ld_candidates(tree: lxml_html.HtmlElement) -> Candidates:
-    nodes = [node for script in tree.xpath(_LD_SCRIPTS)
+class _HeadElements:
+    """The JSON-LD scripts, meta tags with content and canonical links' hrefs of a page, in
+    document order, from one walk over the page's script, meta and link elements.
+
+    Each is what an XPath over the whole document would select (_LD_SCRIPTS, _META_CONTENT,
+    _CANONICAL; a test compares them): that is three walks of the tree evaluating string
+    functions on each candidate; here the tests are the same string tests in Python."""
+
+    _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+    _CANONICAL_LOWER = str.maketrans("CANOIL", "canoil")  # translate(…, 'CANONICAL', 'canonical')
+    _XML_SPACE = re.compile("[ \t\r\n]+")  # what normalize-space() collapses
+
+    def __init__(self, tree):
+        self.ld_scripts, self.metas, self.canonical_hrefs = [], [], []
+        for element in tree.getroottree().getroot().iter("script", "meta", "link"):
+            tag = element.tag
+            if tag == "meta":
+                if element.get("content") is not None:
+                    self.metas.append(element)
+            elif tag == "script":
+                kind = element.get("type")
+                if kind is not None and "ld+json" in kind.translate(self._ASCII_LOWER):
+                    self.ld_scripts.append(element)
+            else:
+                rel, href = element.get("rel"), element.get("href")
+                if rel is not None and href is not None:
+                    words = self._XML_SPACE.sub(" ", rel).strip(" ")
+                    if " canonical " in f" {words.translate(self._CANONICAL_LOWER)} ":
+                        self.canonical_hrefs.append(href)
+
+
+def json_ld_candidates(tree: lxml_html.HtmlElement, found: _HeadElements | None = None) -> Candidates:
+    scripts = (found or _HeadElements(tree)).ld_scripts
+    nodes = [node for script in scripts
              for node in _walk(load_json_lenient(script.text or ""))]
     index = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
     article = next((node for node in nodes if _has_type(node, _is_article_type)), None)
@@ -301,8 +336,11 @@ _ARTICLE_SCOPES = ("//*[@itemscope][contains(@itemtype, 'Article')"
                    " or contains(@itemtype, 'BlogPosting')]")
 
 
+_ANY_ITEMPROP = etree.XPath("boolean(//@itemprop)")  # = boolean(//*[@itemprop]), a cheaper walk
+
+
 def microdata_candidates(tree: lxml_html.HtmlElement) -> Candidates:
-    if not tree.xpath("boolean(//*[@itemprop])"):  # most pages have none: skip the property scans
+    if not _ANY_ITEMPROP(tree):  # most pages have none: skip the property scans
         return {}
     scopes = tree.xpath(_ARTICLE_SCOPES)
     # With an article item, only its own properties count (not its publisher's "name");
@@ -376,19 +414,23 @@ _CANONICAL = ("//link[contains(concat(' ', translate(normalize-space(@rel), 'CAN
               " 'canonical'), ' '), ' canonical ')]/@href")
 
 
-def meta_tag_candidates(tree: lxml_html.HtmlElement) -> Candidates:
-    contents = _meta_contents(tree)
+_META_CONTENT = "//meta[@content]"
+
+
+def meta_tag_candidates(tree: lxml_html.HtmlElement, found: _HeadElements | None = None) -> Candidates:
+    found = found or _HeadElements(tree)
+    contents = _meta_contents(found.metas)
     candidates = {key: [value for name in names for value in contents.get(name, [])]
                   for key, names in META_NAMES.items()}
     # The canonical link is the page's own statement of its URL; og:url is often the home page.
-    candidates["url"] = [str(href) for href in tree.xpath(_CANONICAL)] + candidates["url"]
+    candidates["url"] = list(found.canonical_hrefs) + candidates["url"]
     return candidates
 
 
-def _meta_contents(tree: lxml_html.HtmlElement) -> dict[str, list[str]]:
+def _meta_contents(metas) -> dict[str, list[str]]:
     """meta name/property (lower-cased) → contents in document order."""
     contents: dict[str, list[str]] = {}
-    for meta in tree.xpath("//meta[@content]"):
+    for meta in metas:
         for attribute in ("property", "name"):
             label = (meta.get(attribute) or "").strip().lower()
             if label:

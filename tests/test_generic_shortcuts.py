@@ -1,0 +1,152 @@
+"""The generic mode's cheaper computations give exactly what the plain ones give.
+
+Each shortcut in the generic path (one look at the class attributes instead of a CSS union,
+...) is held here to the straightforward computation it replaces, on the saved pages of
+every fixture set and on hand-made markup aimed at the edge cases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml.cssselect import CSSSelector
+
+from cleaners.extract import parse_html
+from cleaners.pipeline import GENERIC_LEAD_SELECTORS, ClassSelectors, generic_lead
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_pages() -> list[Path]:
+    return sorted(FIXTURES.glob("sites/*/*.html")) + sorted(FIXTURES.glob("cms_families/**/*.html"))
+
+
+LEAD_MARKUP = """<html><body class="lead">
+<div class="sapo-box">one</div><div class="xSapox">two</div><div class="article__lead">three</div>
+<div class="article__leader">not a word match</div><p class="description">four</p>
+<div class="description">div: no</div><h2 class=" x\tdescription\ny ">five</h2>
+<h3 class="description">h3: no</h3><span class="  lead  ">six</span><span class="leading">no</span>
+<span class="LEAD">no: case</span><i class="a\u00a0lead">NBSP is not XML space: no</i>
+<b class="chapeau">seven</b><b class="article-summary x">eight</b><b class="detail-summary">nine</b>
+<b class="detail_summary">no</b><b class="">empty</b><b>none</b><b class="lead\x0bx">VT: no</b>
+<section><div class="x lead"><p class="description lead">nested</p></div></section>
+</body></html>"""
+
+
+@pytest.mark.parametrize("selectors", [GENERIC_LEAD_SELECTORS, ("[class*=ab]", "div.x", ".y-z")])
+def test_class_selectors_match_the_css_union_on_hand_made_markup(selectors):
+    tree = parse_html(LEAD_MARKUP.replace("ab", "lead"))
+    expected = CSSSelector(", ".join(selectors))(tree)
+    assert ClassSelectors(selectors)(tree) == expected
+    if selectors is GENERIC_LEAD_SELECTORS:
+        assert len(expected) > 10  # the markup exercises the selectors
+
+
+def test_class_selectors_match_the_css_union_on_every_fixture_page():
+    css = CSSSelector(", ".join(GENERIC_LEAD_SELECTORS))
+    fast = ClassSelectors(GENERIC_LEAD_SELECTORS)
+    found = 0
+    pages = fixture_pages()
+    assert pages
+    for page in pages:
+        tree = parse_html(page.read_text(encoding="utf-8", errors="replace"))
+        expected = css(tree)
+        assert fast(tree) == expected, page
+        found += len(expected)
+    assert found  # some fixture page has a lead element
+
+
+def test_generic_lead_is_the_first_lead_element_of_fitting_length():
+    tree = parse_html("<html><body><div class='sapo'>short</div>"
+                      f"<p class='description'>{'Một đoạn dẫn dài. ' * 5}</p>"
+                      f"<div class='lead'>{'Another lead. ' * 5}</div></body></html>")
+    assert generic_lead(tree) == " ".join(("Một đoạn dẫn dài. " * 5).split())
+
+
+def test_class_selectors_refuse_forms_they_do_not_know():
+    with pytest.raises(ValueError):
+        ClassSelectors(("div > p",))
+
+
+def test_listed_controls_are_the_ones_the_regex_strips():
+    from cleaners.decode import _C0_CONTROLS, _C0_CONTROLS_RE
+
+    listed = {c for c in map(chr, range(0x110000)) if _C0_CONTROLS_RE.match(c)}
+    assert listed == set(_C0_CONTROLS)
+
+
+@pytest.mark.parametrize("text", [
+    "<p>clean page</p>",
+    "<p>stray \x07 control</p>" + "<p>text</p>" * 20,
+    "<p>too many \x07 controls</p>",
+    "<p>a few \ufffd replacement \ufffd characters</p>",
+    "<p>" + "Ä‘áº£ng " * 3 + "</p>",  # mojibake, repaired
+    "<p>" + "x\ufffd" * 50 + "</p>",  # garbled
+])
+def test_decode_html_checks_as_before(text):
+    """decode_html skips the second garbled scan only when the first found no mojibake."""
+    from cleaners import decode
+    from cleaners.vi.text import garbled_ratio
+
+    body = text.encode("utf-8")
+    try:
+        decoded = decode.decode_html(body, "text/html; charset=utf-8")
+    except decode.DecodeError as error:
+        outcome = error.reason
+    else:
+        outcome = decoded.text
+    # The plain sequence of checks, without the shortcut.
+    try:
+        plain = decode._strip_stray_controls(text)
+        if decode.looks_mojibake(plain):
+            plain = decode.repair_mojibake(plain)
+        runs = plain.count("\ufffd")  # runs of one character each in these texts
+        if runs > decode.MAX_REPLACEMENT_RUNS and runs > decode.MAX_REPLACEMENT_RUNS_PER_CHAR * len(plain):
+            raise decode.DecodeError("garbled", "")
+        if garbled_ratio(plain) > decode.MAX_GARBLED_RATIO:
+            raise decode.DecodeError("garbled", "")
+    except decode.DecodeError as error:
+        plain = error.reason
+    assert outcome == plain
+
+
+HEAD_MARKUP = """<html><head>
+<script type="application/ld+json">{"a": 1}</script><script type="APPLICATION/LD+JSON">{}</script>
+<script type="text/javascript">var x;</script><script>no type</script><script type="ld+jsonp">x</script>
+<meta name="a" content="1"><meta name="b"><meta property="og:url" content=""><META NAME="C" CONTENT="3">
+<link rel="canonical" href="/one"><link rel=" Canonical\tnext " href="/two"><link rel="CANONICAL" href="/three">
+<link rel="canonical"><link rel="noncanonical" href="/no"><link rel="canonical-x" href="/no">
+<link rel="alternate canonical" href="/four"><link rel="cAnOnIcAl" href="/five"><link href="/no-rel">
+<link rel="can\u00a0onical" href="/no-nbsp"><link rel="canonical\x0b" href="/vt">
+</head><body><div itemscope><span itemprop="name">x</span></div>
+<script type="application/ld+json">{"b": 2}</script><meta content="in body" name="d">
+<link rel="canonical" href="/in-body"></body></html>"""
+
+
+def test_head_elements_are_what_the_document_xpaths_select():
+    from cleaners import structured
+
+    trees = [parse_html(HEAD_MARKUP)] + [parse_html(p.read_text(encoding="utf-8", errors="replace"))
+                                         for p in fixture_pages()]
+    hrefs = 0
+    for tree in trees:
+        found = structured._HeadElements(tree)
+        assert found.ld_scripts == tree.xpath(structured._LD_SCRIPTS)
+        assert found.metas == tree.xpath(structured._META_CONTENT)
+        assert found.canonical_hrefs == [str(h) for h in tree.xpath(structured._CANONICAL)]
+        assert structured._ANY_ITEMPROP(tree) == tree.xpath("boolean(//*[@itemprop])")
+        hrefs += len(found.canonical_hrefs)
+    hand_made = structured._HeadElements(trees[0])
+    assert len(hand_made.ld_scripts) == 4 and len(hand_made.metas) == 4  # "ld+jsonp" contains ld+json
+    assert hand_made.canonical_hrefs == ["/one", "/two", "/three", "/four", "/five", "/in-body"]
+    assert hrefs > len(hand_made.canonical_hrefs)  # fixture pages have canonical links too
+
+
+def test_head_elements_of_a_subtree_are_the_whole_documents():
+    """The XPaths are absolute (//…): they see the whole document from any element."""
+    from cleaners import structured
+
+    tree = parse_html(HEAD_MARKUP)
+    body = tree.find("body")
+    assert structured._HeadElements(body).metas == body.xpath(structured._META_CONTENT)
