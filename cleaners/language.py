@@ -124,10 +124,30 @@ def _scan_ngrams(text: str, known) -> tuple[str, ...]:
     return tuple(result)
 
 
+_SETTLED: list = []  # the factory whose profiles are already tuples
+
+
+def _profiles():
+    """langdetect's factory, its profiles loaded once per process.
+
+    The n-gram table holds about 90,000 lists of 55 floats; every full garbage collection
+    walks every float of every list (over 100 ms), and a cleaning run triggers such
+    collections regularly. As tuples the same floats are read the same way (langdetect only
+    indexes them) and the collector stops tracking them after its first look."""
+    detector_factory.init_factory()
+    factory = detector_factory._factory
+    if not _SETTLED or _SETTLED[0] is not factory:
+        table = factory.word_lang_prob_map
+        for word, probabilities in table.items():
+            if isinstance(probabilities, list):
+                table[word] = tuple(probabilities)
+        _SETTLED[:] = [factory]
+    return factory
+
+
 def detect_language(text: str) -> tuple[str | None, float | None]:
     """The most probable language of `text` and its probability (rounded), or (None, None)."""
-    detector_factory.init_factory()  # loads the language profiles once per process
-    detector = FastDetector(detector_factory._factory)
+    detector = FastDetector(_profiles())
     detector.set_max_text_length(SAMPLE_CHARS)
     detector.n_trial = TRIALS
     detector.append(text[: SAMPLE_CHARS * 2])

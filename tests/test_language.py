@@ -85,3 +85,71 @@ def test_fast_detector_matches_langdetect(text):
 def test_text_without_features_has_no_language():
     assert detect_language("12345 !!! ???") == (None, None)
     assert detect_language("") == (None, None)
+
+
+# Paragraphs of several languages: on text that is not Vietnamese the random walk runs
+# longer before one language passes 0.99999, and near-ties keep several languages alive.
+OTHER_LANGUAGES = [
+    "The company said on Tuesday that it would cut about 1,200 jobs over the next two years as "
+    "it moves production abroad. Analysts had expected a smaller reduction, and the shares fell "
+    "four percent in early trading before recovering some of the losses by the afternoon.",
+    "Recipe: mix the flour, sugar and butter; add two eggs and bake for 25 minutes at 180 degrees. "
+    "Serve warm with cream. Tip - you can replace the butter with oil, but the cake will be less rich.",
+    "Die Regierung hat am Mittwoch ein neues Gesetz zur Förderung erneuerbarer Energien beschlossen. "
+    "Kritiker bemängeln, dass die Maßnahmen zu spät kommen und nicht weit genug gehen.",
+    "El ayuntamiento anunció ayer que las obras del nuevo puente comenzarán en primavera y durarán "
+    "aproximadamente dieciocho meses, según fuentes municipales.",
+    "Le gouvernement a présenté mercredi un projet de loi visant à réduire les délais de paiement "
+    "des petites entreprises, une mesure attendue depuis longtemps par les artisans.",
+    "Il sindaco ha dichiarato che i lavori di ristrutturazione della piazza saranno completati entro "
+    "la fine dell'anno, nonostante i ritardi dovuti al maltempo.",
+    "De gemeente heeft besloten om het oude station te verbouwen tot een cultureel centrum met "
+    "een bibliotheek, een café en ruimtes voor lokale verenigingen.",
+    "O governo anunciou novas medidas para conter a inflação, incluindo cortes de impostos sobre "
+    "alimentos básicos e combustíveis durante os próximos seis meses.",
+    "Hôm nay trời đẹp. Today the weather is nice. Aujourd'hui il fait beau. Heute ist es schön.",
+    "OK OK OK yes no yes no 2026 2027 www example com",
+]
+
+
+def shared_english_articles(limit: int = 60) -> list[str]:
+    """Article bodies of the ScrapingHub benchmark when ../shared is beside the repository."""
+    import json
+
+    truth = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / \
+        "scrapinghub-article-extraction-benchmark" / "ground-truth.json"
+    if not truth.exists():
+        return []
+    items = json.loads(truth.read_text(encoding="utf-8"))
+    return [item["articleBody"] for _, item in sorted(items.items()) if item.get("articleBody")][:limit]
+
+
+@pytest.mark.parametrize("text", OTHER_LANGUAGES + HAND_MADE[:3] + page_texts()[:5])
+@pytest.mark.parametrize("trials", [TRIALS, 7])
+def test_random_walk_matches_langdetect_float_for_float(text, trials):
+    """Every language's probability, not only those above langdetect's 0.1 threshold."""
+    original, ours = langdetect_original(text), fast(text)
+    original.n_trial = ours.n_trial = trials
+    original.get_probabilities()
+    ours.get_probabilities()
+    assert ours.langprob == original.langprob
+
+
+def test_random_walk_with_a_prior_map_matches_langdetect():
+    text = OTHER_LANGUAGES[0]
+    original, ours = langdetect_original(text), fast(text)
+    for detector in (original, ours):
+        detector.set_prior_map({"en": 0.2, "vi": 0.5, "de": 0.3})
+        detector.get_probabilities()
+    assert ours.langprob == original.langprob
+
+
+def test_random_walk_matches_langdetect_on_english_articles():
+    texts = shared_english_articles()
+    if not texts:
+        pytest.skip("../shared/benchmarks/scrapinghub-article-extraction-benchmark not found")
+    for text in texts:
+        original, ours = langdetect_original(text), fast(text)
+        original.get_probabilities()
+        ours.get_probabilities()
+        assert ours.langprob == original.langprob, text[:80]
