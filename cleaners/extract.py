@@ -288,4 +288,33 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 def _parser():
     from lxml import html as lxml_html
 
-    return lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False)
+    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False)
+    parser.set_element_class_lookup(html_class_lookup())
+    return parser
+
+
+# lxml.html's tag-specific element classes (HtmlElementClassLookup's defaults); a test checks
+# that lxml has no others.
+HTML_ELEMENT_CLASSES = ("form", "textarea", "select", "input", "label")
+
+
+def html_class_lookup() -> etree.ElementNamespaceClassLookup:
+    """The element classes lxml.html's parser gives (HtmlElement; FormElement for <form>, …),
+    chosen in C.
+
+    lxml.html.HTMLParser chooses them with HtmlElementClassLookup, whose Python lookup()
+    runs every time lxml makes a Python object for a node: thousands of times a page in the
+    pipeline and in trafilatura's work on the tree (copies keep their parser's lookup).
+    A namespace class table gives each tag the same class without calling Python. The
+    HTML parser writes tag names in lower case, the names the table holds."""
+    from lxml import html as lxml_html
+
+    fallback = etree.ElementDefaultClassLookup(
+        element=lxml_html.HtmlElement, comment=lxml_html.HtmlComment,
+        pi=lxml_html.HtmlProcessingInstruction, entity=lxml_html.HtmlEntity)
+    lookup = etree.ElementNamespaceClassLookup(fallback)
+    tags = lookup.get_namespace(None)
+    reference = lxml_html.HtmlElementClassLookup()
+    for tag in HTML_ELEMENT_CLASSES:
+        tags[tag] = reference.lookup("element", None, None, tag)
+    return lookup

@@ -150,3 +150,46 @@ def test_head_elements_of_a_subtree_are_the_whole_documents():
     tree = parse_html(HEAD_MARKUP)
     body = tree.find("body")
     assert structured._HeadElements(body).metas == body.xpath(structured._META_CONTENT)
+
+
+FORM_MARKUP = """<html><body><form action="/s"><label for="q">Tìm</label><input id="q" name="q">
+<select name="c"><option>1</option></select><textarea name="t">x</textarea></form>
+<p>Text <b>bold</b> &amp; <br>more</p><table><tr><td>c</td></tr></table><svg><circle/></svg>
+<INPUT NAME="upper"><My-Tag>custom</My-Tag></body></html>"""
+
+
+def test_parser_gives_every_node_the_class_lxml_html_gives():
+    from lxml import html as lxml_html
+
+    from cleaners.extract import HTML_ELEMENT_CLASSES
+
+    assert set(lxml_html.HtmlElementClassLookup._default_element_classes) == set(HTML_ELEMENT_CLASSES)
+    texts = [FORM_MARKUP] + [p.read_text(encoding="utf-8", errors="replace") for p in fixture_pages()]
+    plain_parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    for text in texts:
+        ours, plain = parse_html(text), lxml_html.document_fromstring(text, parser=plain_parser)
+        pairs = list(zip(ours.iter(), plain.iter()))
+        assert len(pairs) == sum(1 for _ in plain.iter())
+        assert [(a.tag, type(a)) for a, _ in pairs] == [(b.tag, type(b)) for _, b in pairs]
+    form = parse_html(FORM_MARKUP).find(".//form")
+    assert isinstance(form, lxml_html.FormElement) and "q" in form.fields
+
+
+def test_copies_and_new_elements_keep_the_classes():
+    """trafilatura works on a copy of the tree and adds and renames elements in it."""
+    from copy import copy
+
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    plain_parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    results = []
+    for tree in (parse_html(FORM_MARKUP), lxml_html.document_fromstring(FORM_MARKUP, parser=plain_parser)):
+        tree = copy(tree)
+        body = tree.find("body")
+        etree.SubElement(body, "input")
+        etree.SubElement(body, "p")
+        body.find("p").tag = "label"
+        results.append([(e.tag, type(e)) for e in tree.iter()])
+    assert results[0] == results[1]
+    assert (("input", lxml_html.InputElement) in results[0]) and (("label", lxml_html.LabelElement) in results[0])
