@@ -153,3 +153,20 @@ def test_random_walk_matches_langdetect_on_english_articles():
         original.get_probabilities()
         ours.get_probabilities()
         assert ours.langprob == original.langprob, text[:80]
+
+
+def test_packed_profiles_hold_langdetects_floats_bit_for_bit():
+    import struct
+
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    from cleaners.language import _profiles
+
+    packed = _profiles()
+    fresh = DetectorFactory()
+    fresh.load_profile(PROFILES_DIRECTORY)
+    assert packed.langlist == fresh.langlist
+    assert packed.word_lang_prob_map.keys() == fresh.word_lang_prob_map.keys()
+    for word, probabilities in fresh.word_lang_prob_map.items():
+        ours = packed.word_lang_prob_map[word]
+        assert struct.pack(f"{len(ours)}d", *ours) == struct.pack(f"{len(probabilities)}d", *probabilities)
