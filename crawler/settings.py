@@ -58,6 +58,25 @@ VNNEWS_LOCK_DIR = ""
 VNNEWS_PROGRESS = "auto"
 VNNEWS_PROGRESS_INTERVAL = 10
 
+# --- pending requests (crawler/scheduler.py) ------------------------------------------------
+
+# Requests waiting to be fetched are kept on disk, not in memory: one sitemap can name
+# 100,000 articles, and in memory each waiting request costs ~3 KB (463 MB at 100,000 URLs,
+# growing linearly; docs/benchmarks.md, "Memory"). The disk queues live in a scratch folder
+# of the run, <output>/state/queue/<site>/run-*/, emptied of any stopped run's leftovers at
+# start and deleted at the end: nothing is resumed from it (the state store resumes a crawl),
+# unlike Scrapy's JOBDIR. False: Scrapy's memory queues. `-s JOBDIR=DIR` still gives Scrapy's
+# own disk queues and resume, ignoring this setting.
+VNNEWS_DISK_QUEUE = True
+SCHEDULER = "crawler.scheduler.ScratchScheduler"
+# Scrapy's defaults, named because the order must match: LIFO on disk as in memory, so both
+# settings crawl in the same order (depth first within a priority).
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.LifoMemoryQueue"
+# A request that cannot be pickled (a lambda callback, an open file in meta) silently falls
+# back to memory (stat scheduler/unserializable); log the first one so it gets fixed.
+SCHEDULER_DEBUG = True
+
 # --- politeness ----------------------------------------------------------------------------
 
 # Identify ourselves; Common Crawl and most webmasters ask for a name and a contact.
