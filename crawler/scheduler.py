@@ -104,6 +104,10 @@ def sweep(root: Path) -> int:
             removed += 1
         finally:
             os.close(fd)
+        try:
+            path.parent.rmdir()  # a site's folder with no run left; a racing run recreates it
+        except OSError:
+            pass
     return removed
 
 
