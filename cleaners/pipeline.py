@@ -440,15 +440,19 @@ def _blocks_from_extraction(body) -> list[Block]:
 
 def _element_blocks(element) -> list[Block]:
     if element.tag == "list":
-        if _is_link_list(element):
+        items = [(item, _flat(item)) for item in element.iter("item")]
+        if _is_link_list(items):
             return []
-        return [Block(_flat(i), "body") for i in element.iter("item") if _flat(i)]
+        return [Block(text, "body") for _, text in items if text]
     if element.tag == "table":
-        rows = (" ".join(_flat(c) for c in row.iter("cell") if _flat(c)) for row in element.iter("row"))
+        rows = (" ".join(t for t in map(_flat, row.iter("cell")) if t) for row in element.iter("row"))
         return [Block(text, "body") for text in rows if text]
-    if _inside(element, ("list", "table", "quote")) or not _flat(element) or _is_link_line(element):
+    if _inside(element, ("list", "table", "quote")):
         return []
-    return [Block(_flat(element), _TEXT_ELEMENTS.get(element.tag, "body"))]
+    text = _flat(element)
+    if not text or _is_link_line(element, text):
+        return []
+    return [Block(text, _TEXT_ELEMENTS.get(element.tag, "body"))]
 
 
 def _flat(element) -> str:
@@ -459,21 +463,21 @@ def _inside(element, tags) -> bool:
     return any(a.tag in tags for a in element.iterancestors())
 
 
-def _link_share(element) -> float:
-    text = _flat(element)
+def _link_share(element, text: str) -> float:
+    """How much of an element's text (`text`, its _flat) is in links."""
     return sum(len(_flat(r)) for r in element.iter("ref")) / len(text) if text else 0.0
 
 
-def _is_link_line(element) -> bool:
+def _is_link_line(element, text: str) -> bool:
     """A short paragraph that is all link: a teaser or 'see more' line, not prose."""
-    return len(_flat(element)) < 200 and _link_share(element) >= 0.8
+    return len(text) < 200 and _link_share(element, text) >= 0.8
 
 
-def _is_link_list(element) -> bool:
-    items = list(element.iter("item"))
+def _is_link_list(items) -> bool:
+    """`items`: (item element, its text) of a list."""
     if not items:
         return False
-    return all(_link_share(i) >= 0.8 for i in items if _flat(i))
+    return all(_link_share(item, text) >= 0.8 for item, text in items if text)
 
 
 def generic_title(tree, structured) -> str | None:
