@@ -193,3 +193,32 @@ def test_copies_and_new_elements_keep_the_classes():
         results.append([(e.tag, type(e)) for e in tree.iter()])
     assert results[0] == results[1]
     assert (("input", lxml_html.InputElement) in results[0]) and (("label", lxml_html.LabelElement) in results[0])
+
+
+def test_no_character_normalizes_into_a_bracket():
+    """is_header_clock skips lines without "[": NFC (with NFD inside it) never makes one."""
+    import sys
+    import unicodedata
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if char in "[]" or 0xD800 <= code <= 0xDFFF:
+            continue
+        assert "[" not in unicodedata.normalize("NFD", char), hex(code)
+
+
+def test_is_blank_agrees_with_the_regex_definition():
+    import re
+    import sys
+
+    from cleaners.vi.text import _INVISIBLE_CHARS, is_blank
+
+    def plain(s):
+        return not re.sub(r"\s+", "", re.sub(f"[{_INVISIBLE_CHARS}]", "", s))
+
+    spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+    samples = ["", " ", "a", " a ", "\u00a0", "\u200b", " \u200b\u00a0 ", "\u200b a", "\u00ad\u00adx",
+               "\ufeff \u2060", "x\u200b", *spaces, "".join(spaces), "\u200b".join(spaces) + "y",
+               *(c + "\u200b" for c in spaces), "\u180e", "\u0085", "\u001c\u001f"]
+    for s in samples:
+        assert is_blank(s) == plain(s), repr(s)

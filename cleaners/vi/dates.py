@@ -144,6 +144,8 @@ def parse_iso_like(value: str) -> str | None:
 
 def is_header_clock(text: str) -> bool:
     """True for a page-header clock line such as "Thứ bảy, 08/08/2020, 18:26 [GMT+7]"."""
+    if "[" not in text:  # the mark's bracket; no character normalizes into one
+        return False
     line = _normalize(text)
     return bool(_HEADER_CLOCK_MARK.search(line)) and _find_date(line) is not None
 

@@ -15,7 +15,8 @@ from functools import lru_cache
 # --------------------------------------------------------------------------------------------
 
 # Invisible characters CKEditor/Word leave behind; they split words for search and dedup.
-_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE_CHARS}]")
 
 # Python's \s already covers NBSP, U+2000–U+200A, U+202F, U+3000, tabs and line breaks.
 _WHITESPACE_RE = re.compile(r"\s+")
@@ -68,7 +69,8 @@ def normalize_text(s: str) -> str:
     correct Vietnamese, only comparison keys unify them (see fold_for_compare).
     Combining tone marks (windows-1258, macOS NFD) become precomposed letters through NFC.
     """
-    s = _NUMERIC_REF_RE.sub(_expand_letter_reference, s)
+    if "&#" in s:
+        s = _NUMERIC_REF_RE.sub(_expand_letter_reference, s)
     s = _INVISIBLE_RE.sub("", s)
     if "\u00d0" in s or "\u00f0" in s:  # translate looks up every character: only when needed
         s = s.translate(_ETH_TO_D_STROKE)
@@ -78,6 +80,11 @@ def normalize_text(s: str) -> str:
 
 def is_blank(s: str) -> bool:
     """True when the string holds nothing but whitespace, NBSP or invisible characters."""
+    stripped = s.strip()  # str.strip and \s agree on whitespace (both str.isspace)
+    if not stripped:
+        return True
+    if stripped[0] not in _INVISIBLE_CHARS:
+        return False  # a character that is neither
     return not _WHITESPACE_RE.sub("", _INVISIBLE_RE.sub("", s))
 
 
