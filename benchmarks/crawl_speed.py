@@ -1,7 +1,7 @@
 """Crawl throughput and memory on a large synthetic replica (benchmarks/synthetic_site.py).
 
     python benchmarks/crawl_speed.py throughput [--articles 20000] [--pages 1500] [--rounds 3]
-    python benchmarks/crawl_speed.py memory [--sizes 10000,30000,100000] [--pages 2500] [--jobdir]
+    python benchmarks/crawl_speed.py memory [--sizes 10000,30000,100000] [--pages 2500] [--memory-queue | --jobdir]
 
 throughput: a vnnews crawl of the synthetic copy of baolaichau (its config, its pipelines:
 WARC archive, cleaning, corpus, state store; no politeness delay, as `vnnews crawl --replica`)
@@ -11,9 +11,13 @@ responses / Scrapy's elapsed time. The two alternate over the rounds; medians an
 
 memory: for each size, a vnnews crawl of a replica of that many articles (all named by the
 sitemap index, so every URL is discovered and scheduled) stopped after --pages responses
-(its related links name the newest articles, so the crawl reaches the sitemaps early);
-the crawl process's own peak RSS (VmHWM, read by the process itself as it ends), how many
-URLs were discovered and scheduled, and how the peak grows with the number of URLs.
+(its related links name the newest articles, so the crawl reaches the sitemaps early, and
+it goes breadth first, so it reads every sitemap before their articles: MEMORY_RUN); the
+crawl process's own peak RSS (VmHWM, read by the process itself as it ends), how many URLs
+were discovered and scheduled, and how the peak grows with the number of URLs. By
+default the crawl keeps its pending requests on disk in a scratch folder of the run
+(crawler/scheduler.py); --memory-queue measures VNNEWS_DISK_QUEUE = False (Scrapy's memory
+queues), --jobdir Scrapy's own JOBDIR.
 
 Each crawl runs in its own process (`_child`), the server in another. Timing lives here,
 never in tests.
@@ -41,7 +45,8 @@ HERE = Path(__file__).resolve().parent
 SITE = "baolaichau"  # the configured site the synthetic replica copies
 STATS_KEPT = ("response_received_count", "elapsed_time_seconds", "finish_reason", "scheduler/enqueued",
               "scheduler/dequeued", "dupefilter/filtered", "discovery/sitemap_links", "clean/ok",
-              "corpus/written", "item_scraped_count", "incremental/article_requests")
+              "corpus/written", "item_scraped_count", "incremental/article_requests",
+              "scheduler/enqueued/disk", "scheduler/enqueued/memory", "scheduler/unserializable")
 
 
 def machine_line() -> str:
@@ -69,10 +74,13 @@ def synthetic_server(articles: int, related: str = "older"):
 
 # --- one crawl, in a child process --------------------------------------------------------------
 
-def run_child(system: str, port: int, out_dir: Path, pages: int, jobdir: Path | None = None) -> dict:
-    """Run one crawl in a fresh process; its stats, peak RSS and CPU time."""
+def run_child(system: str, port: int, out_dir: Path, pages: int, settings: dict | None = None) -> dict:
+    """Run one crawl in a fresh process; its stats, peak RSS and CPU time. `settings` are
+    Scrapy settings for the vnnews crawl on top of the replica's."""
     command = [sys.executable, str(Path(__file__).resolve()), "_child", system, "--port", str(port),
-               "--out", str(out_dir), "--pages", str(pages)] + (["--jobdir", str(jobdir)] if jobdir else [])
+               "--out", str(out_dir), "--pages", str(pages)]
+    if settings:
+        command += ["--settings", json.dumps(settings)]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
     output = process.stdout.read()
@@ -86,11 +94,11 @@ def run_child(system: str, port: int, out_dir: Path, pages: int, jobdir: Path | 
     return result
 
 
-def child(system: str, port: int, out_dir: str, pages: int, jobdir: str | None = None) -> int:
+def child(system: str, port: int, out_dir: str, pages: int, settings: dict | None = None) -> int:
     """Inside the child: crawl, then print one JSON line (stats, VmHWM)."""
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    stats = crawl_vnnews(port, out_dir, pages, jobdir) if system == "vnnews" else crawl_bare(port, pages)
+    stats = crawl_vnnews(port, out_dir, pages, settings) if system == "vnnews" else crawl_bare(port, pages)
     kept = {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in stats.items() if k in STATS_KEPT}
     print(json.dumps({"system": system, "stats": kept, "peak_rss_kb": own_peak_rss_kb()}), flush=True)
     return 0
@@ -105,16 +113,14 @@ def own_peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def crawl_vnnews(port: int, out_dir: str, pages: int, jobdir: str | None = None) -> dict:
+def crawl_vnnews(port: int, out_dir: str, pages: int, settings: dict | None = None) -> dict:
     """What `vnnews crawl baolaichau --replica 127.0.0.1:PORT --out DIR -s CLOSESPIDER_PAGECOUNT=N`
-    runs, minus the summary table: the stats are what we want. With `jobdir`, Scrapy's
-    JOBDIR keeps the pending requests in disk queues instead of memory."""
+    runs, minus the summary table: the stats are what we want. `settings` as `-s NAME=VALUE`."""
     from crawler import crawling
 
     overrides = {"VNNEWS_OUTPUT": out_dir, **crawling.replica_settings(f"127.0.0.1:{port}"),
                  "CLOSESPIDER_PAGECOUNT": pages, "VNNEWS_PROGRESS": "off", "LOG_LEVEL": "WARNING"}
-    if jobdir:
-        overrides["JOBDIR"] = jobdir
+    overrides.update(settings or {})
     runs = crawling.run_spiders([SITE], overrides)
     return runs[0].stats
 
@@ -181,14 +187,39 @@ def throughput(args) -> int:
 
 # --- memory -----------------------------------------------------------------------------------------
 
+# Breadth first (Scrapy lowers a request's priority by DEPTH_PRIORITY per link from a start
+# URL): each child sitemap (depth 1, priority -20) goes before the articles a sitemap names
+# (depth 2, priority 10 - 40), so every sitemap is read and every URL scheduled within the
+# response budget. Depth first, as vnnews crawls, the articles of the first sitemap read
+# outrank the other sitemaps, and how many sitemaps were read depended on how many happened
+# to be in flight at that moment (37,508 to 100,008 URLs discovered at 100,000 articles).
+MEMORY_RUN = {"DEPTH_PRIORITY": 20}
+
+
 def memory(args) -> int:
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         with synthetic_server(size, related="newest") as port, tempfile.TemporaryDirectory(prefix="vnnews-mem-") as tmp:
-            result = run_child("vnnews", port, Path(tmp, "out"), args.pages,
-                               Path(tmp, "job") if args.jobdir else None)
+            settings = dict(MEMORY_RUN)
+            if args.jobdir:
+                settings["JOBDIR"] = str(Path(tmp, "job"))
+            if args.memory_queue:
+                settings["VNNEWS_DISK_QUEUE"] = False
+            result = run_child("vnnews", port, Path(tmp, "out"), args.pages, settings)
         rows.append((size, result))
-    queues = "pending requests on disk (JOBDIR)" if args.jobdir else "pending requests in memory (the default)"
+        discovered = result["stats"].get("discovery/sitemap_links", 0)
+        if discovered < size:
+            print(f"warning: {size} articles, but only {discovered} URLs discovered within {args.pages} responses",
+                  file=sys.stderr)
+    unserializable = sum(r["stats"].get("scheduler/unserializable", 0) for _, r in rows)
+    if unserializable:
+        print(f"warning: {unserializable} request(s) could not be pickled and stayed in memory", file=sys.stderr)
+    if args.jobdir:
+        queues = "pending requests on disk in Scrapy's JOBDIR (-s JOBDIR=...)"
+    elif args.memory_queue:
+        queues = "pending requests in memory (VNNEWS_DISK_QUEUE = False)"
+    else:
+        queues = "pending requests on disk in the run's scratch folder (the default, VNNEWS_DISK_QUEUE = True)"
     print(f"{machine_line()}; vnnews crawls of synthetic {SITE} replicas stopped after {args.pages} responses; "
           f"{queues}.\n")
     print("| articles | URLs discovered (sitemaps) | requests scheduled | responses | documents | "
@@ -213,7 +244,10 @@ def main(argv=None) -> int:
     rate.add_argument("--rounds", type=int, default=3)
     mem = commands.add_parser("memory", help="peak RSS of a vnnews crawl by replica size")
     mem.add_argument("--sizes", default="10000,30000,100000")
-    mem.add_argument("--jobdir", action="store_true", help="crawl with a JOBDIR: Scrapy's disk request queues")
+    queue = mem.add_mutually_exclusive_group()
+    queue.add_argument("--jobdir", action="store_true", help="crawl with a JOBDIR: Scrapy's disk request queues")
+    queue.add_argument("--memory-queue", action="store_true",
+                       help="VNNEWS_DISK_QUEUE = False: pending requests in Scrapy's memory queues")
     mem.add_argument("--pages", type=int, default=2500,
                      help="responses per crawl (enough to walk the listings and then read every sitemap)")
     inner = commands.add_parser("_child", help=argparse.SUPPRESS)
@@ -221,10 +255,10 @@ def main(argv=None) -> int:
     inner.add_argument("--port", type=int, required=True)
     inner.add_argument("--out", required=True)
     inner.add_argument("--pages", type=int, required=True)
-    inner.add_argument("--jobdir")
+    inner.add_argument("--settings", type=json.loads, help="JSON object of Scrapy settings")
     args = parser.parse_args(argv)
     if args.command == "_child":
-        return child(args.system, args.port, args.out, args.pages, args.jobdir)
+        return child(args.system, args.port, args.out, args.pages, args.settings)
     return throughput(args) if args.command == "throughput" else memory(args)
 
 
