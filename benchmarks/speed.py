@@ -48,7 +48,8 @@ def replica_pages() -> list[tuple[bytes, str]]:
         for site in replica_sites():
             for url in article_urls(site):
                 parts = urlsplit(url)
-                request = urllib.request.Request(f"{server.base_url.rstrip('/')}{parts.path}",
+                target = parts.path + (f"?{parts.query}" if parts.query else "")  # viewer.aspx?mabb=...
+                request = urllib.request.Request(f"{server.base_url.rstrip('/')}{target}",
                                                  headers={"Host": parts.hostname})
                 with urllib.request.urlopen(request, timeout=30) as response:
                     pages.append((response.read(), url))
