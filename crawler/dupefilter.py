@@ -13,8 +13,7 @@ from weakref import WeakKeyDictionary
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.utils.request import RequestFingerprinter
 
-from .registry import load_registry
-from .urls import Canonicalizer
+from .registry import load_canonicalizer
 
 
 _EMPTY_BODY = hashlib.sha1(b"").digest()
@@ -32,7 +31,7 @@ class CanonicalRequestFingerprinter:
     """REQUEST_FINGERPRINTER_CLASS: method + canonical URL + body digest."""
 
     def __init__(self, crawler=None):
-        self.canonical = Canonicalizer(load_registry())
+        self.canonical = load_canonicalizer()
         self._fallback = RequestFingerprinter(crawler)  # data:, file: and other non-http URLs
         self._cache: WeakKeyDictionary = WeakKeyDictionary()
 
@@ -63,7 +62,7 @@ class CanonicalDupeFilter(RFPDupeFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.canonical = getattr(self.fingerprinter, "canonical", None) or Canonicalizer(load_registry())
+        self.canonical = getattr(self.fingerprinter, "canonical", None) or load_canonicalizer()
 
     @classmethod
     def from_crawler(cls, crawler):

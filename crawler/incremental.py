@@ -61,10 +61,9 @@ def run_options(settings) -> dict:
 def _canonicalizer(crawler):
     canonical = getattr(crawler.spider, "canonical", None)
     if canonical is None:
-        from .registry import load_registry
-        from .urls import Canonicalizer
+        from .registry import load_canonicalizer
 
-        canonical = Canonicalizer(load_registry())
+        canonical = load_canonicalizer()
     return canonical
 
 

@@ -20,3 +20,17 @@ def _load(root: Path) -> ConfigRegistry:
 def load_registry(root: str | Path | None = None) -> ConfigRegistry:
     """The registry of `root`, else of $VNNEWS_CONFIG, else of config/ in the repository."""
     return _load(Path(root).resolve() if root else config_dir().resolve())
+
+
+@lru_cache(maxsize=None)
+def _canonicalizer(root: Path):
+    from .urls import Canonicalizer
+
+    return Canonicalizer(_load(root))
+
+
+def load_canonicalizer(root: str | Path | None = None):
+    """One Canonicalizer (and so one cache of recent URLs) per config folder and process: the
+    spider, the incremental middleware, the fingerprinter and the dupefilter canonicalize the
+    same links, and a cache each made every sitemap URL be worked out several times."""
+    return _canonicalizer(Path(root).resolve() if root else config_dir().resolve())

@@ -24,9 +24,8 @@ from .discovery import TooLarge, feed_entries, sitemap_entries
 from .items import PageItem
 from .middlewares import fault_of
 from .processing import document_canonical
-from .registry import load_registry
+from .registry import load_canonicalizer, load_registry
 from .siterules import SiteRules
-from .urls import Canonicalizer
 
 KIND = "vnnews_kind"  # request meta: why the page was asked for (article, listing, feed, ...)
 LISTING_DEPTH = "vnnews_listing_depth"  # request meta: page number - 1 within a listing chain
@@ -111,7 +110,7 @@ class SiteSpider(scrapy.Spider):
         self.resolved = registry.resolve(self.site_name)
         self.site = self.resolved.site
         self.allowed_domains = list(self.site.domains)
-        self.canonical = Canonicalizer(registry)
+        self.canonical = load_canonicalizer()
         self.rules = SiteRules(self.resolved, self.canonical)
         self._link_class = lru_cache(maxsize=CACHED_LINKS)(self._classify_link)
 
