@@ -380,7 +380,7 @@ def open_index(out_dir: str | os.PathLike, create: bool = True) -> sqlite3.Conne
     return db
 
 
-class _folder_lock:
+class FolderLock:
     """The writer's lock, exclusive: no crawl writes the folder while the index is updated."""
 
     def __init__(self, out: Path, shared: bool = False):
@@ -459,7 +459,7 @@ def deduplicate(out_dir: str | os.PathLike, site_titles: dict[str, list[str]] | 
     """Index the manifest's documents the index does not hold yet, then write clusters.jsonl."""
     out = Path(out_dir)
     started = time.monotonic()
-    with _folder_lock(out):
+    with FolderLock(out):
         entries = load_manifest(out)
         if rebuild:
             for suffix in ("", "-wal", "-shm"):
