@@ -38,7 +38,15 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    import importlib.util
     from pathlib import Path
+
+    formats = list(dict.fromkeys(args.format or ["parquet"]))
+    needed = ["datasketch", "pyarrow" if "parquet" in formats else None, "zstandard" if "jsonl" in formats else None]
+    missing = [name for name in needed if name and importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"vnnews export: needs {', '.join(missing)}: pip install 'vnnews[export]'", file=sys.stderr)
+        return EXIT_USAGE
 
     from crawler.corpus.dedup import DedupError, FolderBusy
     from crawler.corpus.export import ExportError, export
@@ -47,7 +55,6 @@ def run(args) -> int:
     if not out.is_dir():
         print(f"vnnews export: --out {out}: no such folder", file=sys.stderr)
         return EXIT_USAGE
-    formats = list(dict.fromkeys(args.format or ["parquet"]))
     try:
         result = export(out, args.dest, formats=formats, canonical_only=args.canonical_only,
                         sites=args.site, since=args.since)
