@@ -25,6 +25,9 @@ def register(subparsers) -> None:
                         help="config folder, for the site titles a `source` line names (default: config/)")
     parser.add_argument("--rebuild", action="store_true",
                         help="forget the index and compare every document again")
+    parser.add_argument("--batch", type=int, default=2000, metavar="N",
+                        help="documents per index transaction: kill -9 loses at most the batch in progress "
+                             "(default 2000)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -51,7 +54,7 @@ def run(args) -> int:
         print(f"vnnews dedup: --out {out}: no such folder", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = deduplicate(out, site_titles(args.config), rebuild=args.rebuild)
+        result = deduplicate(out, site_titles(args.config), rebuild=args.rebuild, batch=max(1, args.batch))
     except FolderBusy as exc:
         print(f"vnnews dedup: {exc}", file=sys.stderr)
         return EXIT_BUSY

@@ -455,7 +455,7 @@ def load_manifest(out: Path) -> list[dict]:
 
 
 def deduplicate(out_dir: str | os.PathLike, site_titles: dict[str, list[str]] | None = None,
-                rebuild: bool = False, progress=None) -> DedupResult:
+                rebuild: bool = False, progress=None, batch: int = BATCH) -> DedupResult:
     """Index the manifest's documents the index does not hold yet, then write clusters.jsonl."""
     out = Path(out_dir)
     started = time.monotonic()
@@ -466,7 +466,7 @@ def deduplicate(out_dir: str | os.PathLike, site_titles: dict[str, list[str]] | 
                 Path(str(index_path(out)) + suffix).unlink(missing_ok=True)
         db = open_index(out)
         try:
-            result = _index_new(out, db, entries, progress)
+            result = _index_new(out, db, entries, progress, batch)
             pairs = db.execute("SELECT a, b FROM pairs").fetchall()
         finally:
             db.close()
@@ -480,7 +480,7 @@ def deduplicate(out_dir: str | os.PathLike, site_titles: dict[str, list[str]] | 
     return result
 
 
-def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress) -> DedupResult:
+def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress, batch: int) -> DedupResult:
     result = DedupResult()
     by_seq = {e["seq"]: e for e in entries}
     lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
@@ -535,7 +535,7 @@ def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress)
                 seqs.append(seq)
                 batch_paras.append((para, seq))
         batch_docs.append((seq, entry["id"], mh.hashvalues.tobytes()))
-        if len(batch_docs) >= BATCH or n == len(todo):
+        if len(batch_docs) >= batch or n == len(todo):
             _commit(db, batch_docs, batch_paras, batch_pairs)
             result.indexed += len(batch_docs)
             result.new_pairs += len(batch_pairs)
