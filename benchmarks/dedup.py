@@ -236,17 +236,19 @@ def write_folder(out: Path, docs, start: int = 0) -> list[int]:
     return gold
 
 
-def run_dedup(out: Path) -> tuple[float, float, str]:
-    """Wall seconds, peak MB of the child, its output."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_dedup(out: Path) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds and peak MB of the child, its output."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "crawler.cli", "dedup", "--out", str(out), "--json"],
                           capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"vnnews dedup failed ({proc.returncode}):\n{proc.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024, proc.stdout.strip()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, usage.ru_utime + usage.ru_stime - cpu_before, max(usage.ru_maxrss, before) / 1024, \
+        proc.stdout.strip()
 
 
 def pair_scores(predicted: list[str], gold: list[int]) -> tuple[float, float, int, int, int]:
@@ -294,8 +296,10 @@ def main() -> int:
         chars = sum(len("\n\n".join(d[0])) for d in docs[:args.docs])
         print(f"set: {len(gold)} documents ({chars / len(gold):.0f} characters on average), "
               f"{len(set(gold))} true clusters, built in {built:.0f}s in {out}")
-        seconds, peak_mb, output = run_dedup(out)
-        print(f"vnnews dedup (from an empty index): {seconds:.1f}s, peak RSS {peak_mb:.0f} MB; {output}")
+        print(f"load average before: {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
+        seconds, cpu, peak_mb, output = run_dedup(out)
+        print(f"vnnews dedup (from an empty index): {seconds:.1f}s wall, {cpu:.1f}s CPU, "
+              f"peak RSS {peak_mb:.0f} MB; {output}")
         predicted = [json.loads(line)["cluster"] for line in (out / "clusters.jsonl").open(encoding="utf-8")]
         precision, recall, found, npred, ntrue = pair_scores(predicted, gold)
         print(f"pairs: precision {precision:.4f} ({found}/{npred}), recall {recall:.4f} ({found}/{ntrue})")
@@ -306,8 +310,9 @@ def main() -> int:
             rp, rr, rf, rn, rt = pair_scores([p for p, _ in sub], [g for _, g in sub])
             print(f"pairs among the real texts' clusters only: recall {rr:.4f} ({rf}/{rt})")
         gold += write_folder(out, docs[args.docs:], start=len(gold))
-        seconds2, _, output2 = run_dedup(out)
-        print(f"vnnews dedup, {len(docs) - args.docs} more documents (incremental): {seconds2:.1f}s; {output2}")
+        seconds2, cpu2, _, output2 = run_dedup(out)
+        print(f"vnnews dedup, {len(docs) - args.docs} more documents (incremental): {seconds2:.1f}s wall, "
+              f"{cpu2:.1f}s CPU; {output2}")
         predicted = [json.loads(line)["cluster"] for line in (out / "clusters.jsonl").open(encoding="utf-8")]
         precision, recall, found, npred, ntrue = pair_scores(predicted, gold)
         print(f"pairs after the incremental run: precision {precision:.4f}, recall {recall:.4f}")

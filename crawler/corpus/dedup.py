@@ -63,7 +63,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from cleaners.vi.text import fold_for_compare, fold_for_dedup
-from crawler.corpus.writer import CORPUS_DIR, LOCK, MANIFEST, TEMP_SUFFIX, read_jsonl
+from crawler.corpus.writer import LOCK, MANIFEST, TEMP_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +105,8 @@ CREATE INDEX IF NOT EXISTS paragraphs_by_key ON paragraphs (key);
 CREATE TABLE IF NOT EXISTS pairs (
     a           INTEGER NOT NULL,  -- seq of the earlier document
     b           INTEGER NOT NULL,  -- seq of the later one
-    jaccard     REAL NOT NULL,
-    containment REAL NOT NULL,
+    jaccard     REAL NOT NULL,     -- MinHash estimate when it reaches JACCARD, else exact
+    containment REAL NOT NULL,     -- the share of shingles or paragraphs copied (the estimate for the former)
     PRIMARY KEY (a, b)
 );
 """
@@ -154,6 +154,14 @@ class Key:
     long_paragraphs: list[np.ndarray] = field(default_factory=list)  # their shingles
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    # np.unique of numpy 2 hashes first: sorting is several times faster on a document's shingles
+    values = np.sort(values)
+    if len(values) > 1:
+        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return values
+
+
 def document_key(text: str) -> Key:
     """The shingles and paragraph keys of a corpus file's text (headline skipped).
 
@@ -164,22 +172,17 @@ def document_key(text: str) -> Key:
     _, _, body = text.partition("\n")
     known = _token_ids.get
     ids: list[int] = []
-    starts: list[np.ndarray] = []
-    para_keys, long_flags = [], []
+    runs: list[tuple[int, int, bool]] = []  # first window, number of windows, long paragraph?
     for paragraph in body.split("\n"):
         words = _WORD_RE.findall(paragraph)
         if not words:
             continue
         first = len(ids)
         ids.extend([known(w) or _token_id(w) for w in words])
-        if len(words) >= MIN_PARAGRAPH:
-            digest = hashlib.blake2b(repr(ids[first:]).encode("ascii"), digest_size=8).digest()
-            para_keys.append(int.from_bytes(digest, "little") & _MASK63)
-        long_flags.append(len(words) >= MIN_PARAGRAPH)
         if len(words) < SHINGLE:
             ids.extend([0] * (SHINGLE - len(words)))
-        starts.append(np.arange(first, len(ids) - SHINGLE + 1))
-    if not starts:
+        runs.append((first, len(ids) - SHINGLE + 1 - first, len(words) >= MIN_PARAGRAPH))
+    if not runs:
         return Key(np.zeros(0, dtype=np.uint64), [])
     arr = np.array(ids, dtype=np.uint64)
     n = len(arr) - SHINGLE + 1
@@ -187,14 +190,18 @@ def document_key(text: str) -> Key:
         h = arr[0:n] * _MULT[0]
         for j in range(1, SHINGLE):
             h += arr[j:j + n] * _MULT[j]
-    h = h[np.concatenate(starts)]
-    h = (h >> np.uint64(32)) ^ (h & _MASK32)
-    long_paragraphs, at = [], 0
-    for flag, run in zip(long_flags, starts):
-        if flag:
-            long_paragraphs.append(h[at:at + len(run)])
-        at += len(run)
-    return Key(np.unique(h), sorted(set(para_keys)), long_paragraphs)
+        h = h[np.concatenate([np.arange(first, first + count) for first, count, _ in runs])]
+        folded = (h >> np.uint64(32)) ^ (h & _MASK32)
+        para_keys, long_paragraphs, at = set(), [], 0
+        for _, count, long in runs:
+            if long:
+                # the paragraph's identity: the wrapped sum of its position-weighted 64-bit
+                # window hashes (same folded syllables in the same order, same key)
+                weights = np.arange(1, count + 1, dtype=np.uint64)
+                para_keys.add(int(np.add.reduce(h[at:at + count] * weights)) & _MASK63)
+                long_paragraphs.append(folded[at:at + count])
+            at += count
+    return Key(_sorted_unique(folded), sorted(para_keys), long_paragraphs)
 
 
 _SCRATCH: MinHash | None = None
@@ -239,8 +246,12 @@ def copied_paragraphs(a: Key, b: Key) -> float:
     sentence edited or a dateline added still counts as copied); 0 below two paragraphs."""
     if len(a.long_paragraphs) < 2 or not len(b.shingles):
         return 0.0
-    copied = sum(np.isin(p, b.shingles).mean() >= PARAGRAPH_COPIED for p in a.long_paragraphs)
-    return copied / len(a.long_paragraphs)
+    every = np.concatenate(a.long_paragraphs)
+    at = np.searchsorted(b.shingles, every)  # b.shingles is sorted: one lookup for all paragraphs
+    found = b.shingles[np.minimum(at, len(b.shingles) - 1)] == every
+    sizes = np.array([len(p) for p in a.long_paragraphs])
+    shares = np.add.reduceat(found, np.concatenate(([0], np.cumsum(sizes)[:-1]))) / sizes
+    return float(np.count_nonzero(shares >= PARAGRAPH_COPIED)) / len(a.long_paragraphs)
 
 
 def is_near_duplicate(a: Key, b: Key) -> tuple[bool, float, float]:
@@ -444,13 +455,29 @@ class _ShingleCache:
         return key
 
 
+MANIFEST_FIELDS = ("seq", "id", "file", "site", "source", "published", "crawled_at")
+
+
 def load_manifest(out: Path) -> list[dict]:
+    """The manifest's complete lines, with only the fields dedup uses (a whole entry is about
+    3 KB in Python, and 100,000 of them were most of the memory); a torn last line (a crawl
+    killed while appending) is left for the crawl to cut."""
     path = out / MANIFEST
     if not path.exists():
         raise DedupError(f"{out}: no {MANIFEST}; crawl into it first")
     entries = []
-    for entry in read_jsonl(path):
-        entries.append(entry)
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.endswith(b"\n"):
+                break
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                entries.append({name: record.get(name) for name in MANIFEST_FIELDS})
+            except (json.JSONDecodeError, AttributeError) as exc:
+                raise DedupError(f"{path}:{number}: expected a JSON object per line ({exc}); "
+                                 "run `vnnews verify`") from None
     return entries
 
 
@@ -483,6 +510,10 @@ def deduplicate(out_dir: str | os.PathLike, site_titles: dict[str, list[str]] | 
 def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress, batch: int) -> DedupResult:
     result = DedupResult()
     by_seq = {e["seq"]: e for e in entries}
+    row = {e["seq"]: i for i, e in enumerate(entries)}
+    # every signature in memory (45 MB at 100,000 documents): an LSH candidate whose estimated
+    # Jaccard reaches 0.87 is a copy without reading its file again
+    sigs = np.zeros((len(entries), NUM_PERM), dtype=np.uint32)
     lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
     indexed: set[int] = set()
     for seq, doc_id, sig in db.execute("SELECT seq, id, sig FROM docs"):
@@ -491,7 +522,8 @@ def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress,
             raise DedupError(f"{index_path(out)}: holds document {seq} ({doc_id}) that {out / MANIFEST} "
                              f"does not list{' under that id' if entry else ''}: the index belongs to another "
                              "corpus or the manifest was replaced; run `vnnews dedup --rebuild`")
-        lsh.insert(seq, _Signature(np.frombuffer(sig, dtype="<u4")), check_duplication=False)
+        sigs[row[seq]] = np.frombuffer(sig, dtype="<u4")
+        lsh.insert(seq, _Signature(sigs[row[seq]]), check_duplication=False)
         indexed.add(seq)
     postings: dict[int, list[int]] = {}
     for key, seq in db.execute("SELECT key, seq FROM paragraphs ORDER BY rowid"):
@@ -511,8 +543,10 @@ def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress,
             raise DedupError(f"{path}: listed in {MANIFEST} (seq {seq}) but unreadable ({exc}); "
                              "run `vnnews verify`") from None
         key = document_key(text)
-        mh = _Signature(signature(key))
-        candidates = set(lsh.query(mh))
+        sigs[row[seq]] = signature(key)
+        mh = _Signature(sigs[row[seq]])
+        similar = set(lsh.query(mh))
+        candidates = set(similar)
         for para in key.paragraphs:
             seqs = postings.get(para)
             if seqs is not None and len(seqs) <= MAX_PARAGRAPH_POSTINGS:
@@ -522,7 +556,11 @@ def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress,
         for other in sorted(candidates):
             if uf.find(other) == uf.find(seq):
                 continue  # already in this document's cluster through another copy
-            near, jaccard, containment = is_near_duplicate(key, cache.get(other))
+            estimate = np.count_nonzero(sigs[row[other]] == mh.hashvalues) / NUM_PERM if other in similar else 0.0
+            if estimate >= JACCARD:
+                near, jaccard, containment = True, estimate, estimate
+            else:
+                near, jaccard, containment = is_near_duplicate(key, cache.get(other))
             if near:
                 a, b = min(seq, other), max(seq, other)
                 batch_pairs.append((a, b, round(jaccard, 4), round(containment, 4)))
