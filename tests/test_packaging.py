@@ -126,3 +126,23 @@ def _version() -> str:
     from crawler import __version__
 
     return __version__
+
+
+def test_readme_layout_table_matches_the_tree():
+    """Every path the README's layout table names exists, and it names every top-level folder
+    and every package under crawler/."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    named = set()
+    for cell in (line.split("|")[1] for line in table.splitlines() if line.startswith("| `")):
+        paths = [p.strip().strip("`") for p in cell.split(",")]
+        folder = paths[0].rpartition("/")[0]  # "crawler/urls.py, siterules.py": siterules.py is in crawler/
+        named |= {p if "/" in p or not folder else f"{folder}/{p}" for p in paths}
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert not missing, f"the README names paths that do not exist: {missing}"
+    folders = {f"{p.name}/" for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")
+               and (ROOT / ".git").exists() and p.name not in ("build", "dist") and "egg-info" not in p.name}
+    packages = {f"crawler/{p.parent.name}/" for p in (ROOT / "crawler").glob("*/__init__.py")}
+    top_named = {p.split("/", 1)[0] + "/" for p in named}
+    assert folders - {"crawler/"} <= top_named | named, sorted(folders - top_named - named)
+    assert packages <= named, sorted(packages - named)

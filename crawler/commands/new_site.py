@@ -6,7 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from ._common import config_root, shown, usage_error
+from ._config_files import config_root
+from ._messages import shown, usage_error
 
 NAME_SHAPE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DOMAIN_SHAPE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from ._common import load_cleaner
+from ._config_files import load_cleaner
 
 HEADERS = ("site", "domain", "profile", "verified", "fixtures")
 

@@ -11,7 +11,8 @@ import re
 import sys
 from pathlib import Path
 
-from ._common import PROFILES, SITES, config_root, file_kind, registry_with, shown, usage_error
+from ._config_files import PROFILES, SITES, config_root, file_kind, registry_with
+from ._messages import shown, usage_error
 
 
 def register(subparsers) -> None:
