@@ -122,6 +122,21 @@ def test_demo_from_a_wheel_says_it_needs_a_source_checkout(installed):
     assert not (work / "out").exists()
 
 
+def test_new_site_from_a_wheel_does_not_write_into_the_installed_package(installed, tmp_path):
+    bin_dir, work = installed
+    args = ["new-site", "baomoi", "--domain", "baomoi.vn", "--cms", "wordpress"]
+    refused = _run([bin_dir / "vnnews", *args], cwd=work)
+    assert refused.returncode == 2 and "--config DIR" in refused.stderr, refused.stderr
+    mine = tmp_path / "config"
+    shutil.copytree(ROOT / "config", mine, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    no_fixtures = _run([bin_dir / "vnnews", *args, "--config", mine], cwd=work)
+    assert no_fixtures.returncode == 2 and "--fixtures DIR" in no_fixtures.stderr, no_fixtures.stderr
+    written = _run([bin_dir / "vnnews", *args, "--config", mine, "--fixtures", tmp_path / "fixtures"], cwd=work)
+    assert written.returncode == 0, written.stderr
+    assert (mine / "sites" / "baomoi.yaml").is_file() and (tmp_path / "fixtures" / "baomoi" / "README.md").is_file()
+    assert not list(bin_dir.parent.rglob("baomoi*"))
+
+
 def _version() -> str:
     from crawler import __version__
 
