@@ -44,7 +44,7 @@ lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet --upgrade pip
 	.venv-lock/bin/pip install --quiet -e '.[test,bench]'
-	head -n 4 $(CONSTRAINTS) > .venv-lock/constraints.txt
+	grep "^#" $(CONSTRAINTS) > .venv-lock/constraints.txt
 	.venv-lock/bin/pip freeze --all --exclude-editable | grep -v '^pip==' >> .venv-lock/constraints.txt
 	mv .venv-lock/constraints.txt $(CONSTRAINTS) && rm -rf .venv-lock
 
