@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+from conftest import shared_or_skip
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
@@ -89,3 +92,11 @@ def test_reprocess_speed_script_replays_a_crawl_archive():
     row = next(line for line in output.splitlines() if re.match(r"\| \d", line))  # the one result row
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert int(cells[0]) > 0 and float(cells[3]) > 0
+
+
+def test_dedup_benchmark_scores_a_small_syndication_set():
+    pytest.importorskip("datasketch")
+    shared_or_skip("samples", "expected")
+    output = run_script("benchmarks/dedup.py", "--docs", "300")
+    assert re.search(r"pairs: precision [01]\.\d{4} \(\d+/\d+\), recall [01]\.\d{4}", output), output
+    assert "(incremental)" in output and "peak RSS" in output

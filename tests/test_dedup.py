@@ -18,12 +18,12 @@ import pytest
 pytest.importorskip("datasketch")
 
 from cleaners.document import Document  # noqa: E402
+from conftest import shared_or_skip  # noqa: E402
 from crawler.corpus import dedup  # noqa: E402
 from crawler.corpus.verify import verify_corpus  # noqa: E402
 from crawler.corpus.writer import CorpusWriter  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO.parent / "shared" / "samples" / "expected"
 
 
 def vnnews(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -236,9 +236,8 @@ def test_dedup_refuses_a_folder_a_crawl_is_writing(tmp_path):
     assert result.returncode == 75 and "another vnnews process" in result.stderr
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="needs ../shared/samples")
 def test_a_real_sample_and_its_rewritten_copy_are_one_cluster(tmp_path):
-    text = sorted(SAMPLES.glob("*.txt"))[0].read_text(encoding="utf-8")
+    text = sorted(shared_or_skip("samples", "expected").glob("*.txt"))[0].read_text(encoding="utf-8")
     title, *paras = [p for p in text.rstrip("\n").split("\n\n")]
     copy = paras[:max(2, (2 * len(paras) + 2) // 3)]
     copy[0] = "(CTO) - " + copy[0]
