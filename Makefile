@@ -32,7 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/quality.py
 
 clean-output:
-	rm -rf output/corpus output/raw output/state output/*.jsonl
+	rm -rf output/corpus output/raw output/state output/dedup output/export output/*.jsonl
 
 # Every package named in pyproject.toml (dependencies and extras), without its range.
 DEPENDENCY_NAMES = $(PYTHON) -c 'import re, tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \

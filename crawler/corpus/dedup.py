@@ -77,7 +77,10 @@ NUM_PERM, BANDS, ROWS = 112, 14, 8
 JACCARD = 0.87  # the LSH setting's design point (reported per pair, for information)
 CONTAINMENT = 2 / 3  # share of the smaller document's shingles found in the other
 MIN_PARAGRAPH = 8  # syllables: shorter paragraphs ("Ảnh: ...", "Tin: ...") are not indexed
-MAX_PARAGRAPH_POSTINGS = 64  # a paragraph in more documents than this is boilerplate, not a copy
+MAX_PARAGRAPH_POSTINGS = 16  # a paragraph in more documents than this is boilerplate, not a copy
+RARE_PARAGRAPH = 4  # one shared paragraph found in at most this many documents makes a candidate;
+# a commoner one needs a second shared paragraph (each candidate costs reading its file: with
+# one shared paragraph of 64 documents enough, the work grew with the corpus)
 MIN_SHINGLES = 10  # documents smaller than this are compared by Jaccard only
 PARAGRAPH_COPIED = 0.75  # share of a paragraph's shingles found in the other document
 BATCH = 2000  # documents per index transaction
@@ -547,10 +550,14 @@ def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress,
         mh = _Signature(sigs[row[seq]])
         similar = set(lsh.query(mh))
         candidates = set(similar)
+        shared: dict[int, int] = {}
         for para in key.paragraphs:
             seqs = postings.get(para)
             if seqs is not None and len(seqs) <= MAX_PARAGRAPH_POSTINGS:
-                candidates.update(seqs)
+                weight = 2 if len(seqs) <= RARE_PARAGRAPH else 1
+                for other in seqs:
+                    shared[other] = shared.get(other, 0) + weight
+        candidates.update(other for other, weight in shared.items() if weight >= 2)
         candidates.discard(seq)
         result.candidates += len(candidates)
         for other in sorted(candidates):
