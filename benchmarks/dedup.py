@@ -177,7 +177,7 @@ def build_set(total: int, copied: float, seed: int):
     rng = random.Random(seed)
     reals = real_texts()
     markov = Markov([p for t in reals for p in t[1:]] + replica_paragraphs(), rng)
-    pool = list({markov.sentence() for _ in range(max(20_000, total // 2))})
+    pool = list(dict.fromkeys(markov.sentence() for _ in range(max(20_000, total // 2))))  # seeded order
     docs = []
     cluster = 0
     for original in reals:  # every real text is syndicated

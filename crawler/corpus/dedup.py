@@ -144,12 +144,6 @@ def _token_id(token: str) -> int:
     return value
 
 
-def body_paragraphs(text: str) -> list[list[str]]:
-    """The folded syllables of each paragraph after the headline (line 1 of a corpus file)."""
-    _, _, body = text.partition("\n")
-    return [p.split() for p in fold_for_dedup(body).split("\n") if p.strip()]
-
-
 @dataclass
 class Key:
     shingles: np.ndarray  # unique 32-bit shingle hashes (uint64 array)

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.corpus.dedup import FolderLock, cluster_fields, read_clusters
-from crawler.corpus.writer import MANIFEST, read_jsonl
+from crawler.corpus.writer import MANIFEST
 
 FORMATS = ("parquet", "jsonl")
 CONFIGS = ("default", "all")  # default: the canonical copies
@@ -112,6 +112,23 @@ def select(entries: list[dict], clusters: dict, sites: list[str] | None, since: 
     return rows
 
 
+def _manifest(out: Path) -> list[dict]:
+    """The manifest's complete lines. Unlike writer.read_jsonl, never cuts a torn last line:
+    the export only reads (under the shared lock), the next crawl repairs."""
+    path = out / MANIFEST
+    data = path.read_bytes()
+    entries = []
+    for number, line in enumerate(data[:data.rfind(b"\n") + 1].splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise ExportError(f"{path}:{number}: expected a JSON object per line ({exc.msg}); "
+                              "run `vnnews verify`") from None
+    return entries
+
+
 def document_row(out: Path, entry: dict) -> dict:
     path = out / entry["file"]
     try:
@@ -138,7 +155,7 @@ def export(out_dir, dest, formats=("parquet",), canonical_only: bool = False, si
         raise ExportError(f"{dest}: the export folder must not be the output folder or one of its data folders")
     dest.mkdir(parents=True, exist_ok=True)
     with FolderLock(out, shared=True):
-        entries = read_jsonl(out / MANIFEST)
+        entries = _manifest(out)
         clusters = read_clusters(out)
         rows = select(entries, clusters, sites, since)
         result = ExportResult(str(dest))
