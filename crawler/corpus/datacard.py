@@ -72,7 +72,8 @@ def front_matter(formats: list[str], canonical_only: bool) -> dict:
         "license_name": "per-site-terms",
         "task_categories": ["text-generation"],
         "configs": configs,
-        "dataset_info": [{"config_name": c["config_name"], "features": features} for c in configs],
+        # a copy per config: the same list twice would be written as a YAML anchor and alias
+        "dataset_info": [{"config_name": c["config_name"], "features": [dict(f) for f in features]} for c in configs],
     }
 
 
