@@ -94,16 +94,32 @@ def test_jsonl_rows_match_the_schema(crawl):
         validator.validate(row)
 
 
-def test_load_dataset_reads_the_same_documents_offline(crawl, tmp_path, monkeypatch):
-    datasets = pytest.importorskip("datasets")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    out, dest = crawl["out"], crawl["dest"]
-    ds = datasets.load_dataset("parquet", data_dir=str(dest / "parquet" / "all"), split="train",
-                               cache_dir=str(tmp_path / "cache"))
-    by_id = {row["id"]: row for row in ds}
-    assert len(by_id) == len(ds) == len(crawl["manifest"])
+LOAD_SCRIPT = """
+import json, sys
+from datasets import load_dataset
+dest, cache = sys.argv[1], sys.argv[2]
+ds = load_dataset("parquet", data_dir=dest + "/parquet/all", split="train", cache_dir=cache)
+rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()} for row in ds]
+everything = load_dataset(dest, "all", split="train", cache_dir=cache)
+canonical = load_dataset(dest, split="train", cache_dir=cache)
+print(json.dumps({"rows": rows, "all": len(everything), "default": len(canonical),
+                  "published": str(ds.features["published"])}))
+"""
+
+
+def test_load_dataset_reads_the_same_documents_offline(crawl, tmp_path):
+    """In a fresh interpreter, as a downstream project would (and because benchmarks/datasets.py
+    shadows the package once another test has put benchmarks/ on sys.path)."""
+    pytest.importorskip("datasets")
+    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    done = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, str(crawl["dest"]), str(tmp_path / "cache")],
+                          capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    out = crawl["out"]
+    by_id = {row["id"]: row for row in loaded["rows"]}
+    assert len(by_id) == len(loaded["rows"]) == len(crawl["manifest"])
+    assert loaded["published"].startswith("Value('timestamp[ms, tz=+07:00]'")
     for entry in crawl["manifest"]:
         row = by_id[entry["id"]]
         text = (out / entry["file"]).read_text(encoding="utf-8")
@@ -111,12 +127,11 @@ def test_load_dataset_reads_the_same_documents_offline(crawl, tmp_path, monkeypa
         assert "\n\n".join([row["title"]] + row["paragraphs"]) + "\n" == text
         assert (row["url"], row["site"], row["title"]) == (entry["url"], entry["site"], entry["title"])
         if entry["published"]:
-            assert row["published"] == dt.datetime.fromisoformat(entry["published"])
+            assert row["published"] == dt.datetime.fromisoformat(entry["published"]).isoformat()
+            assert row["published"].endswith("+07:00")
     # the card's configs: default (canonical copies) and all
-    everything = datasets.load_dataset(str(dest), "all", split="train", cache_dir=str(tmp_path / "cache"))
-    canonical = datasets.load_dataset(str(dest), split="train", cache_dir=str(tmp_path / "cache"))
-    assert len(everything) == len(ds)
-    assert len(canonical) == sum(r["duplicate_of"] is None for r in jsonl(out / "clusters.jsonl"))
+    assert loaded["all"] == len(crawl["manifest"])
+    assert loaded["default"] == sum(r["duplicate_of"] is None for r in jsonl(out / "clusters.jsonl"))
 
 
 def test_pandas_reads_timestamps_with_their_offset(crawl):
