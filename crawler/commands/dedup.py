@@ -50,8 +50,8 @@ def run(args) -> int:
     from crawler.corpus.dedup import DedupError, FolderBusy, deduplicate
 
     out = Path(args.out)
-    if not out.is_dir():
-        print(f"vnnews dedup: --out {out}: no such folder", file=sys.stderr)
+    if not (out / "manifest.jsonl").is_file():
+        print(f"vnnews dedup: --out {out}: no manifest.jsonl (not a vnnews output folder)", file=sys.stderr)
         return EXIT_USAGE
     try:
         result = deduplicate(out, site_titles(args.config), rebuild=args.rebuild, batch=max(1, args.batch))

@@ -52,8 +52,8 @@ def run(args) -> int:
     from crawler.corpus.export import ExportError, export
 
     out = Path(args.out)
-    if not out.is_dir():
-        print(f"vnnews export: --out {out}: no such folder", file=sys.stderr)
+    if not (out / "manifest.jsonl").is_file():
+        print(f"vnnews export: --out {out}: no manifest.jsonl (not a vnnews output folder)", file=sys.stderr)
         return EXIT_USAGE
     try:
         result = export(out, args.dest, formats=formats, canonical_only=args.canonical_only,
