@@ -136,7 +136,7 @@ class CorpusWriter:
         self._remove_crash_leftovers()
         self._manifest = (self.out_dir / MANIFEST).open("ab")
         self._rejects = (self.out_dir / REJECTS).open("ab")
-        self._duplicates = (self.out_dir / DUPLICATES).open("ab")
+        self._duplicates = None  # opened at the first exact copy: most folders never need it
         self.before_commit: list[Callable[[], None]] = []  # run on the writer thread before the lines
         self._thread: threading.Thread | None = None
         self._cond = threading.Condition()
@@ -237,10 +237,15 @@ class CorpusWriter:
         record = {"url": url, "canonical_url": canonical_url, "site": site, "match": match,
                   "duplicate_of": original["id"], "time": crawled_at or utc_now()}
         if self._thread is None:
-            self._append(self._duplicates, record)
+            self._append(self._duplicates_file(), record)
         else:
             self._enqueue(("duplicate", _line(record)))
         self._known_duplicates.add((url, original["id"]))
+
+    def _duplicates_file(self):
+        if self._duplicates is None:
+            self._duplicates = (self.out_dir / DUPLICATES).open("ab")
+        return self._duplicates
 
     def reject(self, url: str, site: str, reason: str, detail: str | None = None,
                time: str | None = None) -> bool:
@@ -329,7 +334,7 @@ class CorpusWriter:
         reject_lines = b"".join(op[1] for op in ops if op[0] == "reject")
         duplicate_lines = b"".join(op[1] for op in ops if op[0] == "duplicate")
         for fh, data in ((self._manifest, manifest_lines), (self._rejects, reject_lines),
-                         (self._duplicates, duplicate_lines)):
+                         (self._duplicates_file() if duplicate_lines else None, duplicate_lines)):
             if data:
                 fh.write(data)
                 fh.flush()
@@ -366,7 +371,7 @@ class CorpusWriter:
         if self._thread is not None:
             self._thread.join()
         for fh in (self._manifest, self._rejects, self._duplicates, self._lock_fh):
-            if not fh.closed:
+            if fh is not None and not fh.closed:
                 fh.close()
 
     def __enter__(self) -> "CorpusWriter":
