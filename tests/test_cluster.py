@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from crawler.cluster.assign import assign  # noqa: E402
 from crawler.cluster.egg import build_egg  # noqa: E402
 from crawler.cluster.nodes import normalize_url  # noqa: E402
 from replica import ReplicaServer  # noqa: E402
+from replica.scrapyd_node import LocalScrapyd, tail  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -41,71 +41,16 @@ START_TIMEOUT = 30
 JOB_TIMEOUT = 120
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tail(path: Path, chars: int = 4000) -> str:
-    return path.read_text(encoding="utf-8", errors="replace")[-chars:] if path.exists() else f"({path} missing)"
-
-
-class Node:
-    """A scrapyd on 127.0.0.1 in its own folder and process group (so killing the group is
-    a machine dying: scrapyd and the crawls it started). Credentials from its scrapyd.conf."""
+class Node(LocalScrapyd):
+    """A scrapyd on loopback with HTTP authentication (replica/scrapyd_node.py)."""
 
     def __init__(self, root: Path, auth: bool = True, max_proc: int = 2):
-        root.mkdir(parents=True, exist_ok=True)
-        self.root, self.port = root, free_port()
-        self.url = normalize_url(f"http://127.0.0.1:{self.port}/")
-        self.output = root / "output"
-        self.log = root / "scrapyd.out"
-        auth_lines = f"username = {USER}\npassword = {PASSWORD}\n" if auth else ""
-        conf = root / "scrapyd.conf"
-        conf.write_text("[scrapyd]\nbind_address = 127.0.0.1\n"
-                        f"http_port = {self.port}\neggs_dir = {root / 'eggs'}\nlogs_dir = {root / 'logs'}\n"
-                        f"dbs_dir = {root / 'dbs'}\nitems_dir =\nmax_proc = {max_proc}\npoll_interval = 0.3\n"
-                        + auth_lines, encoding="utf-8")
-        conf.chmod(0o600)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "SCRAPYD_", "VNNEWS_"))}
-        env.update(VNNEWS_CONFIG=str(REPO / "config"), HOME=str(root), PYTHONPATH=str(REPO))
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=root, env=env, stdout=out,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"scrapyd exited with {self.process.returncode}:\n{tail(self.log)}")
-            try:
-                urllib.request.urlopen(self.url + "daemonstatus.json", timeout=2).close()
-                return
-            except urllib.error.HTTPError:
-                return  # 401: up, and wants credentials
-            except OSError:
-                time.sleep(0.2)
-        pytest.fail(f"scrapyd did not answer on {self.url}:\n{tail(self.log)}")
-
-    def kill(self) -> None:
-        """The machine dies: scrapyd and every crawl it runs, at once."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the crawls scrapyd started, if any remain
-        except ProcessLookupError:
-            pass
-        self.process.wait()
+            super().__init__(root, *((USER, PASSWORD) if auth else (None, None)), max_proc=max_proc,
+                             start_timeout=START_TIMEOUT)
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
+        self.url = normalize_url(self.url)
 
 
 def vnnews(*args: str, env_extra: dict | None = None, check: bool = True, timeout: int = 120):
