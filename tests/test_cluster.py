@@ -75,17 +75,27 @@ def cluster(*args: str, check: bool = True, creds: dict | None = CREDS):
 
 
 def wait_finished(nodes: list[Node], sites: list[str], spec: Path) -> dict:
+    """Polls in-process (a `vnnews cluster status` process a poll is slow on a busy machine),
+    then answers with the command's own --json."""
+    from crawler.cluster import ops
+    from crawler.cluster.nodes import from_options
+
+    os.environ.update(CREDS)
+    try:
+        cluster_ = from_options(None, str(spec), None, None, REPO)
+        clients = cluster_.clients()
+    finally:
+        for name in CREDS:
+            os.environ.pop(name, None)
     deadline = time.monotonic() + JOB_TIMEOUT
     while True:
-        answer = json.loads(cluster("status", "--file", str(spec), "--json", *sites, check=False).stdout)
-        done = {r["site"] for r in answer["sites"] if r["state"] in ("finished", "failed")} \
-            - {r["site"] for r in answer["sites"] if r["state"] in ("pending", "running")}
-        if done >= set(sites):
-            return answer
+        states, rows = ops.status(cluster_, clients, sites, with_logs=False)
+        if {r.site for r in rows if r.state == "finished"} >= set(sites) and not any(
+                r.state in ("pending", "running") for r in rows):
+            return json.loads(cluster("status", "--file", str(spec), "--json", *sites, check=False).stdout)
         if time.monotonic() > deadline:
-            pytest.fail(f"not finished after {JOB_TIMEOUT} s: {answer}\n" +
-                        "\n".join(tail(n.log) for n in nodes))
-        time.sleep(0.5)
+            pytest.fail(f"not finished after {JOB_TIMEOUT} s: {rows}\n" + "\n".join(tail(n.log) for n in nodes))
+        time.sleep(0.3)
 
 
 def corpus(out: Path) -> dict[str, str]:
