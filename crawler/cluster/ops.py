@@ -145,7 +145,8 @@ def schedule(cluster: Cluster, nodes: dict[str, Node], sites: list[str], setting
         try:
             job = nodes[url].schedule(cluster.project, site, job_settings(cluster, url, site, settings))
         except NodeError as exc:
-            rows.append(ScheduleRow(site, url, "failed", detail=str(exc)))
+            hint = " (deploy first: vnnews cluster deploy)" if "not found" in str(exc) else ""
+            rows.append(ScheduleRow(site, url, "failed", detail=f"{exc}{hint}"))
             continue
         detail = f"moved from {full[site]} ({states[full[site]].error or 'unusable'})" if moved else ""
         rows.append(ScheduleRow(site, url, "moved" if moved else "scheduled", job, detail))

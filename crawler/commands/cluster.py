@@ -165,7 +165,7 @@ def run_status(args) -> int:
                           "sites": [r.to_record() for r in rows]}, ensure_ascii=False))
     else:
         for url, s in states.items():
-            note = "unreachable: " + s.error if not s.reachable else (s.error or
+            note = s.error if not s.reachable else (s.error or
                                                                      ("OPEN: answers without authentication"
                                                                       if s.open else "ok, authentication on"))
             print(f"{url}  {note}")
