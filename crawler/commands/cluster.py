@@ -70,10 +70,12 @@ def _usage(parser) -> int:
 
 
 def _setup(args, command: str):
-    """(cluster, clients, sites) or an exit code after printing the problem."""
+    """(cluster, clients, sites) or an exit code after printing the problem. Scrapy-free: the
+    operator's machine needs neither Scrapy nor the crawl side to deploy or follow the nodes."""
+    from cleaners.schema import ConfigErrors
     from crawler.cluster.egg import EggError, project_root
     from crawler.cluster.nodes import ClusterConfigError, from_options
-    from crawler.crawl.runner import UsageError, choose_sites, use_config
+    from crawler.registry import load_registry
 
     try:
         root = project_root()
@@ -82,13 +84,20 @@ def _setup(args, command: str):
     try:
         cluster = from_options(args.nodes, args.file, args.output, args.project, root)
         clients = cluster.clients(args.timeout)
-        use_config(args.config)
-        names = getattr(args, "sites", [])
-        sites = choose_sites(names, not names)
-    except (ClusterConfigError, UsageError) as exc:
+        known = sorted(load_registry(args.config).sites)
+    except ClusterConfigError as exc:
         print(f"vnnews cluster {command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return cluster, clients, sites
+    except ConfigErrors as exc:
+        print(f"vnnews cluster {command}: invalid configuration:\n{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    names = list(dict.fromkeys(getattr(args, "sites", [])))
+    unknown = [n for n in names if n not in known]
+    if unknown or not known:
+        print(f"vnnews cluster {command}: unknown site {', '.join(unknown)}; configured: {', '.join(known) or 'none'}"
+              if unknown else f"vnnews cluster {command}: no sites configured (config/sites/*.yaml)", file=sys.stderr)
+        return EXIT_USAGE
+    return cluster, clients, names or known
 
 
 def run_deploy(args) -> int:
