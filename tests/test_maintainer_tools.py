@@ -316,7 +316,7 @@ def test_from_new_site_to_passing_fixtures(vnnews, config_copy, tmp_path):
     assert vnnews("validate", config_copy / "sites" / "nvdemo.yaml", *args).returncode == 0
     listed = vnnews("sites", "--json", *args)
     row = next(json.loads(line) for line in listed.stdout.splitlines() if '"nvdemo"' in line)
-    assert row == {"site": "nvdemo", "domain": "nvdemo.vn", "profile": "nukeviet4", "verified": "replica",
+    assert row == {"site": "nvdemo", "domain": "nvdemo.vn", "profile": "nukeviet4", "verified": "assumed",
                    "fixtures": 1, "passing": 1, "failing": []}
 
 
