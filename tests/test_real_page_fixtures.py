@@ -119,3 +119,14 @@ def test_a_broken_list_names_the_entry(tmp_path, entry, message):
 def test_gold_form_forgives_only_whitespace_and_invisible_characters():
     assert gold_form("Ông\u00a0A (địa chỉ)\ufeff\n\nB") == gold_form("Ông A (địa chỉ)\n\nB")
     assert gold_form("Ông A") != gold_form("Ông B") and gold_form("a\nb") != gold_form("a b")
+
+
+def test_the_demo_crawls_the_replica_sites_and_names_the_others(registry):
+    """Sites configured from real pages have no replica data: `vnnews demo` leaves them out (and
+    says so) instead of crawling hosts the loopback replica does not serve."""
+    from crawler.commands.demo import demo_sites
+    from crawler.replica import replica_sites
+
+    crawled, left_out = demo_sites(sorted(registry.sites))
+    assert crawled == sorted(replica_sites())
+    assert left_out and all(registry.sites[name].verified == "real-page" for name in left_out)

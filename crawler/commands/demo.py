@@ -1,8 +1,10 @@
 """`vnnews demo`: crawl the bundled replica sites on loopback into output/ and summarise.
 
 Starts the replica server (crawler/replica) on a free 127.0.0.1 port, crawls every
-configured site through Scrapy with VNNEWS_REPLICA pointing at it, and prints per site:
-pages fetched, documents written, rejections by reason, duration.
+configured site the replica serves through Scrapy with VNNEWS_REPLICA pointing at it, and
+prints per site: pages fetched, documents written, rejections by reason, duration. Sites
+configured from real pages only (no replica data) are named and left out: there is nothing on
+loopback to crawl for them.
 """
 
 from __future__ import annotations
@@ -27,9 +29,15 @@ def run(args) -> int:
 
     out_dir = Path(args.out)
     try:
-        sites = crawling.choose_sites([], all_sites=True)
+        sites, without_replica = demo_sites(crawling.choose_sites([], all_sites=True))
     except crawling.UsageError as exc:
         print(f"vnnews demo: {exc}", file=sys.stderr)
+        return crawling.EXIT_USAGE
+    if without_replica:
+        print(f"not in the demo (configured, but the replica has no data for them): "
+              f"{', '.join(without_replica)}", file=sys.stderr)
+    if not sites:
+        print("vnnews demo: no configured site has replica data (crawler/replica/data)", file=sys.stderr)
         return crawling.EXIT_USAGE
     started = time.monotonic()
     with ReplicaServer() as server:
@@ -44,3 +52,11 @@ def run(args) -> int:
     crawling.print_summary(runs, out_dir)
     print(f"demo finished in {time.monotonic() - started:.1f}s")
     return crawling.exit_code(runs)
+
+
+def demo_sites(configured: list[str]) -> tuple[list[str], list[str]]:
+    """(configured sites the replica serves, configured sites it does not)."""
+    from crawler.replica import replica_sites
+
+    served = set(replica_sites())
+    return [s for s in configured if s in served], [s for s in configured if s not in served]
