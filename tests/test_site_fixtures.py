@@ -71,3 +71,16 @@ def test_fixture_page_cleans_to_expected(page, cleaner):
     for name in METADATA_FIELDS + ("title",):
         if name in meta:
             assert getattr(result.document, name) == meta[name], name
+
+
+def _real_pages():
+    return [page for page in _all_pages() if isinstance(page, RealPage)]
+
+
+@pytest.mark.parametrize("page", _real_pages(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_real_urls_belong_to_their_site_and_match_its_article_patterns(page, registry):
+    """The URLs in real-pages.yaml (no ../shared needed): the site owns them, its article
+    patterns accept the article URLs and refuse the others (home, 404, category listings)."""
+    site = page.parent.name
+    assert registry.site_for_url(page.url) == site
+    assert registry.resolve(site).is_article_url(page.url) == (page.kind == "article"), page.url
