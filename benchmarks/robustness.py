@@ -31,7 +31,6 @@ without it, and said so).
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import json
 import sys
