@@ -59,7 +59,7 @@ class Page:
 def real_article_pages() -> tuple[list[Page], list[str]]:
     """The real article pages of the real-page sites; and the sites whose pages are missing."""
     from cleaners.decode import decode_html
-    from crawler.fixtures import FIXTURES_DIR, RealPage, fixture_pages
+    from crawler.sitefixtures import FIXTURES_DIR, RealPage, fixture_pages
 
     pages, missing = [], []
     for folder in sorted(p for p in FIXTURES_DIR.iterdir() if p.is_dir()):
@@ -75,7 +75,7 @@ def real_article_pages() -> tuple[list[Page], list[str]]:
 def replica_profile_pages(registry) -> list[Page]:
     """Per CMS profile: the replica-rendered fixtures of its sites and its cms_families page."""
     from cleaners.decode import decode_html
-    from crawler.fixtures import FIXTURES_DIR
+    from crawler.sitefixtures import FIXTURES_DIR
 
     pages = []
     for name, site in sorted(registry.sites.items()):

@@ -1,4 +1,4 @@
-"""The real-page fixture mechanism (crawler/fixtures.py RealPage), on a stand-in shared folder.
+"""The real-page fixture mechanism (crawler/sitefixtures.py RealPage), on a stand-in shared folder.
 
 The real pages themselves are checked by tests/test_site_fixtures.py; here a replica fixture
 plays the saved real page (copied to a temporary "shared" folder with a gold and a meta file),
@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from crawler.fixtures import (RealPage, check_fixture, fixture_pages, gold_form, read_real_pages,
+from crawler.sitefixtures import (RealPage, check_fixture, fixture_pages, gold_form, read_real_pages,
                               regenerate_fixture)
 
 from conftest import SITE_FIXTURES
@@ -125,8 +125,8 @@ def test_the_demo_crawls_the_replica_sites_and_names_the_others(registry):
     """Sites configured from real pages have no replica data: `vnnews demo` leaves them out (and
     says so) instead of crawling hosts the loopback replica does not serve."""
     from crawler.commands.demo import demo_sites
-    from crawler.replica import replica_sites
+    from replica import replica_sites
 
-    crawled, left_out = demo_sites(sorted(registry.sites))
+    crawled, left_out = demo_sites(sorted(registry.sites), replica_sites())
     assert crawled == sorted(replica_sites())
     assert left_out and all(registry.sites[name].verified == "real-page" for name in left_out)

@@ -6,7 +6,7 @@ One parametrized test over every site's fixture folder tests/fixtures/sites/<sit
 - for a site checked against pages it really served (verified: real-page), real-pages.yaml lists
   those pages in ../shared (not copied: their publishers forbid redistribution): each article
   must give its hand-made gold NAME.gold.txt (in the gold's own whitespace form, see
-  crawler.fixtures.gold_form) and the title, publication day and author of NAME.meta.json; each
+  crawler.sitefixtures.gold_form) and the title, publication day and author of NAME.meta.json; each
   page that is not an article must be rejected. Without ../shared these skip, and fail under CI=true.
 A configured site without fixtures fails; a real-page site must have real pages, and a site
 that says replica or assumed must not claim any.
@@ -20,7 +20,7 @@ import pytest
 
 from cleaners.document import METADATA_FIELDS
 from cleaners.siteconfig import ConfigRegistry
-from crawler.fixtures import RealPage, check_fixture, fixture_pages
+from crawler.sitefixtures import RealPage, check_fixture, fixture_pages
 
 from conftest import SITE_FIXTURES, missing_shared
 

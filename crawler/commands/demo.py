@@ -1,6 +1,6 @@
 """`vnnews demo`: crawl the bundled replica sites on loopback into output/ and summarise.
 
-Starts the replica server (crawler/replica) on a free 127.0.0.1 port, crawls every
+Starts the replica server (replica/) on a free 127.0.0.1 port, crawls every
 configured site the replica serves through Scrapy with VNNEWS_REPLICA pointing at it, and
 prints per site: pages fetched, documents written, rejections by reason, duration. Sites
 configured from real pages only (no replica data) are named and left out: there is nothing on
@@ -24,12 +24,19 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from crawler import crawling
-    from crawler.replica import ReplicaServer
+    from crawler.crawl import runner as crawling
+    from crawler.crawl.replica_routing import ReplicaMissing, import_replica
+
+    try:
+        replica_package = import_replica()
+        ReplicaServer = replica_package.ReplicaServer
+    except ReplicaMissing as exc:
+        print(f"vnnews demo: {exc}", file=sys.stderr)
+        return crawling.EXIT_USAGE
 
     out_dir = Path(args.out)
     try:
-        sites, without_replica = demo_sites(crawling.choose_sites([], all_sites=True))
+        sites, without_replica = demo_sites(crawling.choose_sites([], all_sites=True), replica_package.replica_sites())
     except crawling.UsageError as exc:
         print(f"vnnews demo: {exc}", file=sys.stderr)
         return crawling.EXIT_USAGE
@@ -37,7 +44,7 @@ def run(args) -> int:
         print(f"not in the demo (configured, but the replica has no data for them): "
               f"{', '.join(without_replica)}", file=sys.stderr)
     if not sites:
-        print("vnnews demo: no configured site has replica data (crawler/replica/data)", file=sys.stderr)
+        print("vnnews demo: no configured site has replica data (replica/data)", file=sys.stderr)
         return crawling.EXIT_USAGE
     started = time.monotonic()
     with ReplicaServer() as server:
@@ -54,9 +61,7 @@ def run(args) -> int:
     return crawling.exit_code(runs)
 
 
-def demo_sites(configured: list[str]) -> tuple[list[str], list[str]]:
+def demo_sites(configured: list[str], served: list[str]) -> tuple[list[str], list[str]]:
     """(configured sites the replica serves, configured sites it does not)."""
-    from crawler.replica import replica_sites
-
-    served = set(replica_sites())
+    served = set(served)
     return [s for s in configured if s in served], [s for s in configured if s not in served]
