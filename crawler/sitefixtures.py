@@ -129,6 +129,11 @@ def read_real_pages(folder: Path) -> list[RealPage]:
     return pages
 
 
+def default_fixtures_dir() -> Path | None:
+    """tests/fixtures/sites of the source checkout; None when installed from a wheel (it has no tests/)."""
+    return FIXTURES_DIR if FIXTURES_DIR.is_dir() else None
+
+
 @dataclass
 class FixtureResult:
     """ok: the page gives its expected output; diff: a unified diff of the text (empty when it
