@@ -41,8 +41,7 @@ from crawler.cluster.assign import assign  # noqa: E402
 from crawler.cluster.egg import build_egg  # noqa: E402
 from crawler.cluster.nodes import Cluster, NodeSpec, normalize_url  # noqa: E402
 from crawler.cluster.scrapyd import Credentials, Node  # noqa: E402
-from crawler.registry import load_registry  # noqa: E402
-from replica import ReplicaServer  # noqa: E402
+from replica import ReplicaServer, site_names  # noqa: E402
 from replica.scrapyd_node import LocalScrapyd  # noqa: E402
 
 USER, PASSWORD = "bench", os.urandom(12).hex()
@@ -89,12 +88,12 @@ def crawl(work: Path, egg: bytes, sites: list[str], nodes: int, max_proc: int, r
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sites", type=int, default=0, help="crawl the first N configured sites (default: all)")
+    parser.add_argument("--sites", type=int, default=0, help="crawl the first N replica sites (default: all)")
     parser.add_argument("--max-proc", type=int, default=2, help="jobs a node runs at once (default 2)")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of one node then two (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     args = parser.parse_args(argv)
-    sites = sorted(load_registry(ROOT / "config").sites)
+    sites = sorted(site_names())  # the configured sites the replica serves
     sites = sites[:args.sites] if args.sites else sites
     print(machine_line())
     print(f"{len(sites)} replica sites at their politeness delays, {args.max_proc} jobs per node at once")

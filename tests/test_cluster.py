@@ -119,10 +119,10 @@ def replica():
 
 @pytest.fixture(scope="module")
 def sites(nodes):
-    """A few configured sites, PER_NODE on each node (the ports, so the hashes, change every run)."""
-    from crawler.registry import load_registry
+    """A few replica sites, PER_NODE on each node (the ports, so the hashes, change every run)."""
+    from replica import site_names
 
-    owners = assign(sorted(load_registry(REPO / "config").sites), [n.url for n in nodes])
+    owners = assign(sorted(site_names()), [n.url for n in nodes])
     chosen = []
     for node in nodes:
         chosen += [site for site, url in owners.items() if url == node.url][:PER_NODE]
