@@ -16,7 +16,7 @@ from pathlib import Path
 
 from twisted.internet import defer
 
-from cleaners.pipeline import Cleaner
+from cleaners.cleaner import Cleaner
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from .archive import RAW_DIR, open_archive

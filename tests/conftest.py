@@ -21,7 +21,7 @@ def registry():
 
 @pytest.fixture(scope="session")
 def cleaner(registry):
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
 
     return Cleaner(registry)
 

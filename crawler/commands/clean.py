@@ -47,7 +47,7 @@ def run(args) -> int:
 
 
 def _cleaner(config: str | None):
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
     from cleaners.siteconfig import ConfigRegistry
 
     return Cleaner(ConfigRegistry(Path(config)) if config else None)

@@ -1,0 +1,243 @@
+"""Generic mode: the main text of a page nobody configured, found by trafilatura and
+checked against the page's structure (headline, article region, teaser runs).
+
+Used when no site config or CMS profile applies, and as the fallback of configured mode
+when a profile's body selectors match nothing on a page that declares itself an article.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .extract import Block, DomExtraction, Removed, css
+from .vi.dates import is_date_line
+from .vi.text import collapse_whitespace
+
+MIN_TEASER_CHARS = 20
+MAX_BLOCKS_FOR_FALLBACK = 3000  # a long article has a few hundred paragraphs and boxes
+LISTING_SHARE = 0.5  # link lines above this share of the text make the page a listing
+
+# Elements of trafilatura's output tree that are paragraphs of ours.
+_TEXT_ELEMENTS = {"p": "body", "head": "heading", "item": "body", "quote": "body", "cell": "body", "code": "body"}
+# Elements that hold the lead (sapo) on Vietnamese news sites, which whole-page heuristics often drop.
+GENERIC_LEAD_SELECTORS = ("[class*=sapo]", "[class*=Sapo]", ".article__lead", "p.description", "h2.description",
+                          ".lead", ".chapeau", ".article-summary", ".detail-summary")
+
+
+def extract_generic(tree, url, structured) -> DomExtraction:
+    """Trafilatura finds the main text; the Vietnamese steps clean it afterwards."""
+    import trafilatura
+
+    # include_images keeps captions (they are content on Vietnamese news pages);
+    # include_links stays off: it changes trafilatura's link-density pruning for the worse.
+    out = DomExtraction(title=generic_title(tree, structured))
+    # No hidden-element removal here: on unknown sites "hidden" often marks content that
+    # scripts reveal (tabs, responsive layouts); trafilatura judges visibility itself.
+    lead = generic_lead(tree)
+    anchors = link_texts(tree)  # before trafilatura, which prunes the tree it is given
+    # output_format "txt": the same extraction, but the Document carries the body tree without
+    # the plain-text rendering ("python" would also build), which nothing here reads.
+    found = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
+                                        include_images=True, include_links=False, deduplicate=False,
+                                        with_metadata=False, fast=_too_many_blocks(tree),
+                                        output_format="txt")
+    body = getattr(found, "body", None)
+    out.blocks = _blocks_from_extraction(body) if body is not None else []
+    if lead and not any(lead in b.text or b.text in lead for b in out.blocks[:3]):
+        out.blocks.insert(0, Block(lead, "lead"))
+    out.blocks = _drop_link_lines(out.blocks, anchors, out.removed)
+    out.body_found = bool(out.blocks)
+    out.link_share = link_share([a for a in anchors if len(a) >= MIN_TEASER_CHARS], out.blocks)
+    return out
+
+
+def _too_many_blocks(tree) -> bool:
+    """Trafilatura's fallback (jusText) takes time quadratic in the number of short paragraphs:
+    beyond a few thousand, skip it rather than let one page stall a crawl."""
+    return tree.xpath("count(//p|//div|//li|//br|//td)") > MAX_BLOCKS_FOR_FALLBACK
+
+
+def link_texts(tree) -> set[str]:
+    """The texts of the page's links (menus, teasers, related articles)."""
+    return {t for t in (collapse_whitespace(a.text_content()) for a in tree.iter("a")) if t}
+
+
+def _drop_link_lines(blocks, anchors, removed) -> list[Block]:
+    """A paragraph that is one of the page's links (or part of one) is a teaser, menu or
+    'read also' line: prose is not written inside a link."""
+    long_anchors = [a for a in anchors if len(a) >= MIN_TEASER_CHARS]
+
+    def is_link(block) -> bool:
+        text = block.text
+        return block.kind != "caption" and (
+            text in anchors or (len(text) >= MIN_TEASER_CHARS and any(text in a for a in long_anchors)))
+
+    # A teaser's own date line ("00:12 , 20/07/2026") neither breaks nor makes a run.
+    teaser_dates = [len(b.text) < 40 and is_date_line(b.text) for b in blocks]
+    flags = [is_link(b) for b in blocks]
+    runs = [i for i in range(len(blocks)) if not teaser_dates[i]]  # the blocks that count
+    # Teasers come in runs or close the page; one linked line between paragraphs is a
+    # linked heading or a reference that belongs to the text.
+    last_prose = max((p for p, i in enumerate(runs) if not flags[i]), default=-1)
+    doomed = set()
+    for position, index in enumerate(runs):
+        if not flags[index]:
+            continue
+        before = position > 0 and flags[runs[position - 1]]
+        after = position + 1 < len(runs) and flags[runs[position + 1]]
+        closing = position > last_prose
+        if before or after or closing:
+            doomed.add(index)
+    total = sum(len(b.text) for b in blocks)
+    if sum(len(blocks[i].text) for i in doomed) > LISTING_SHARE * total:
+        return blocks  # a page made of links is a listing: its links are its text (the gate decides)
+    kept = []
+    for index, block in enumerate(blocks):
+        if index in doomed:
+            removed.append(Removed("link line", block.text[:200]))
+        else:
+            kept.append(block)
+    return kept
+
+
+def link_share(anchors, blocks) -> float:
+    """How much of the remaining text is link text: a listing glued into paragraphs is mostly links."""
+    text = "\n".join(b.text for b in blocks)
+    if not text:
+        return 0.0
+    # Each distinct link text once: a name linked many times is not a listing.
+    return min(1.0, sum(len(a) for a in anchors if a in text) / len(text))
+
+
+def generic_lead(tree) -> str | None:
+    """The first lead-like element in document order."""
+    for element in _LEAD_MATCHER(tree):
+        text = " ".join(element.text_content().split())
+        if 40 <= len(text) <= 1000:
+            return text
+    return None
+
+
+class ClassSelectors:
+    """What CSSSelector(", ".join(selectors)) returns, for selectors of the forms
+    `[class*=text]`, `.name` and `tag.name`, found with one look at each class attribute.
+
+    The CSS union is an XPath union: one walk of the tree per selector, evaluating string
+    functions on every element. Here the class attributes are listed once, in document
+    order, and tested in Python with the CSS meaning: `[class*=x]` is a substring of the
+    attribute, `.x` one of its words split on XML whitespace (space, tab, CR, LF), as the
+    translated XPath's normalize-space does; tag names are lower case in a parsed HTML tree."""
+
+    _FORM = re.compile(r"\[class\*=([\w-]+)\]|([a-z0-9]*)\.([\w-]+)")
+    _ATTRIBUTES = None  # compiled on first use
+    _XML_SPACE = str.maketrans("\t\r\n", "   ")
+
+    def __init__(self, selectors):
+        self.substrings: list[str] = []
+        self.words: list[tuple[str, str]] = []  # (" word ", tag or "")
+        for selector in selectors:
+            form = self._FORM.fullmatch(selector)
+            if form is None:
+                raise ValueError(f"unsupported selector {selector!r}")
+            if form.group(1):
+                self.substrings.append(form.group(1))
+            else:
+                self.words.append((f" {form.group(3)} ", form.group(2)))
+        # Every match contains one of these: the other attributes need no closer look.
+        self._hint = re.compile("|".join(re.escape(s.strip()) for s in
+                                         self.substrings + [w for w, _ in self.words]))
+
+    def __call__(self, tree) -> list:
+        if ClassSelectors._ATTRIBUTES is None:
+            from lxml import etree
+
+            ClassSelectors._ATTRIBUTES = etree.XPath("descendant-or-self::*/@class")
+        found = []
+        for value in ClassSelectors._ATTRIBUTES(tree):
+            if self._hint.search(value) and self._matches(value.getparent().tag, value):
+                found.append(value.getparent())
+        return found
+
+    def _matches(self, tag, value: str) -> bool:
+        if any(s in value for s in self.substrings):
+            return True
+        padded = f" {value.translate(self._XML_SPACE)} "
+        return any(word in padded and (not want or tag == want) for word, want in self.words)
+
+
+_LEAD_MATCHER = ClassSelectors(GENERIC_LEAD_SELECTORS)
+
+
+def _blocks_from_extraction(body) -> list[Block]:
+    """Paragraph blocks from trafilatura's output tree, in document order; text standing
+    between elements (after an image, say) is a paragraph too; lists made only of links go."""
+    blocks = [Block(t, "body") for t in [collapse_whitespace(body.text or "")] if t]
+    for child in body:
+        for element in child.iter("p", "head", "list", "quote", "table", "code"):
+            blocks.extend(_element_blocks(element))
+        tail = collapse_whitespace(child.tail or "")
+        if tail:
+            blocks.append(Block(tail, "body"))
+    return blocks
+
+
+def _element_blocks(element) -> list[Block]:
+    if element.tag == "list":
+        items = [(item, _flat(item)) for item in element.iter("item")]
+        if _is_link_list(items):
+            return []
+        return [Block(text, "body") for _, text in items if text]
+    if element.tag == "table":
+        rows = (" ".join(t for t in map(_flat, row.iter("cell")) if t) for row in element.iter("row"))
+        return [Block(text, "body") for text in rows if text]
+    if _inside(element, ("list", "table", "quote")):
+        return []
+    text = _flat(element)
+    if not text or _is_link_line(element, text):
+        return []
+    return [Block(text, _TEXT_ELEMENTS.get(element.tag, "body"))]
+
+
+def _flat(element) -> str:
+    return collapse_whitespace("".join(element.itertext()))
+
+
+def _inside(element, tags) -> bool:
+    return any(a.tag in tags for a in element.iterancestors())
+
+
+def _link_share(element, text: str) -> float:
+    """How much of an element's text (`text`, its _flat) is in links."""
+    return sum(len(_flat(r)) for r in element.iter("ref")) / len(text) if text else 0.0
+
+
+def _is_link_line(element, text: str) -> bool:
+    """A short paragraph that is all link: a teaser or 'see more' line, not prose."""
+    return len(text) < 200 and _link_share(element, text) >= 0.8
+
+
+def _is_link_list(items) -> bool:
+    """`items`: (item element, its text) of a list."""
+    if not items:
+        return False
+    return all(_link_share(item, text) >= 0.8 for item, text in items if text)
+
+
+def generic_title(tree, structured) -> str | None:
+    """The article's headline element when there is one; <title> is only the last resort."""
+    hint = structured.get("title") or ""
+    headings = [" ".join(h.text_content().split()) for h in css("h1")(tree)]
+    headings = [h for h in headings if 10 <= len(h) <= 300]
+    if hint:
+        for heading in headings:
+            if heading in hint or hint in heading:
+                return heading
+    if len(headings) == 1:
+        return headings[0]
+    if hint:
+        return hint
+    titles = css("title")(tree)
+    if titles:
+        parts = re.split(r"\s+[-|–—]\s+", " ".join(titles[0].text_content().split()))
+        return max(parts, key=len) if parts else None
+    return None
