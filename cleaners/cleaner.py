@@ -25,7 +25,6 @@ from .vi.dates import is_header_clock, parse_iso_like, parse_vietnamese_date
 
 GENERIC = "generic"
 DEFAULT_MIN_CHARS = 120  # a two-paragraph brief is longer; a listing stub or error page is not
-MAX_LINK_SHARE = 0.6  # an article links a few words; a listing or home page is mostly links
 ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
 
 
@@ -73,8 +72,8 @@ class Cleaner:
         target = self.choose_target(tree, url, site, structured)
         result.site, result.cms = target.site, target.cms
         extraction = self._extract(tree, url, target, structured, result)
-        if extraction.link_share > MAX_LINK_SHARE and not any_page:
-            raise Rejected("not-article", f"listing page: {extraction.link_share:.0%} of the text is link text")
+        if extraction.not_article and not any_page:
+            raise Rejected("not-article", extraction.not_article)
         page = self._run_steps(extraction, target)
         result.removed.extend(page.removed)
         result.counts.update(page.counts)
@@ -266,4 +265,7 @@ def _published(meta: dict, structured: dict, formats) -> str | None:
     value = structured.get("published")
     if value:
         return parse_iso_like(value) or parse_vietnamese_date(value) or None
+    near = meta.get("published_near_headline")  # generic mode: the date element by the headline
+    if near:
+        return parse_iso_like(near) or parse_vietnamese_date(near, formats) or None
     return None

@@ -57,6 +57,8 @@ class DomExtraction:
     removed: list[Removed] = field(default_factory=list)
     body_found: bool = False
     link_share: float = 0.0  # share of the extracted text that is the text of the page's links
+    not_article: str | None = None  # why the page's structure says it is no article (generic mode)
+    region_notes: list[str] = field(default_factory=list)
 
 
 @lru_cache(maxsize=2048)

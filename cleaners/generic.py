@@ -10,12 +10,18 @@ from __future__ import annotations
 import re
 
 from .extract import Block, DomExtraction, Removed, css
-from .vi.dates import is_date_line
-from .vi.text import collapse_whitespace
+from .region import TEASER_TITLE_CHARS, PageMap
+from .vi import boilerplate
+from .vi.dates import is_date_line, is_header_clock
+from .vi.text import collapse_whitespace, fold_for_compare
 
 MIN_TEASER_CHARS = 20
 MAX_BLOCKS_FOR_FALLBACK = 3000  # a long article has a few hundred paragraphs and boxes
 LISTING_SHARE = 0.5  # link lines above this share of the text make the page a listing
+OUTSIDE_SHARE = 0.3  # more text than this outside the region: the region is wrong, not the text
+MAX_LINK_SHARE = 0.6  # an article links a few words; a list of links is mostly links
+TEASER_SHARE = 0.5  # teaser summaries above this share of the text make the page a listing
+DATE_WINDOW = 8  # blocks around the headline where the article's own date element sits
 
 # Elements of trafilatura's output tree that are paragraphs of ours.
 _TEXT_ELEMENTS = {"p": "body", "head": "heading", "item": "body", "quote": "body", "cell": "body", "code": "body"}
@@ -45,10 +51,151 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     out.blocks = _blocks_from_extraction(body) if body is not None else []
     if lead and not any(lead in b.text or b.text in lead for b in out.blocks[:3]):
         out.blocks.insert(0, Block(lead, "lead"))
+    pages = PageMap(tree)
+    headline = pages.find_headline(out.title)
+    out.blocks = _fit_to_region(out, pages, headline)
     out.blocks = _drop_link_lines(out.blocks, anchors, out.removed)
     out.body_found = bool(out.blocks)
-    out.link_share = link_share([a for a in anchors if len(a) >= MIN_TEASER_CHARS], out.blocks)
+    positions = [pages.locate(b.text) for b in out.blocks]
+    long_anchors = [a for a in anchors if len(a) >= MIN_TEASER_CHARS]
+    out.link_share = _text_link_share(out.blocks, positions, pages, long_anchors)
+    out.not_article = _listing_verdict(out.blocks, positions, pages, headline)
+    if out.not_article is None and out.link_share > MAX_LINK_SHARE:
+        out.not_article = f"the extracted text is link text ({out.link_share:.0%}): a list of links, not an article"
     return out
+
+
+def _text_link_share(blocks, positions, pages: PageMap, long_anchors) -> float:
+    """How much of the extracted text is link text, judged where each paragraph sits in the page
+    (a paragraph the page map cannot place is judged by the page's long link texts in it)."""
+    total = linked = 0.0
+    for block, position in zip(blocks, positions):
+        total += len(block.text)
+        if position is not None and len(block.text) <= 1.5 * len(pages.blocks[position].text):
+            linked += len(block.text) * pages.blocks[position].link_share
+        else:
+            linked += len(block.text) * link_share(long_anchors, [block])
+    return linked / total if total else 0.0
+
+
+def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None) -> list[Block]:
+    """Trafilatura's paragraphs checked against the page's structure.
+
+    The article region runs from the headline element to the end of the body container (the
+    deepest element holding most of the extracted text). Paragraphs before the headline or
+    after the body container go (source boxes, "tin tức sự kiện" boxes, footers, sidebars);
+    captions of the region and subheadings inside the body that trafilatura dropped come back
+    in document order. Also decides whether the page is a listing (teaser runs) and takes the
+    date element next to the headline."""
+    blocks = out.blocks
+    positions = [pages.locate(b.text) for b in blocks]
+    located = [p for p in positions if p is not None]
+    if not located:
+        if headline is None:
+            out.region_notes.append("no headline element and no body found in the page")
+        return blocks
+    container = pages.container(located)
+    span = pages.span(container) if container is not None else None
+    if span is None:
+        return blocks
+    first, last = span
+    start = headline if headline is not None and headline < first else first
+    total = sum(len(b.text) for b in blocks) or 1
+    outside = [i for i, p in enumerate(positions) if p is not None and (p > last or p < start)]
+    if sum(len(blocks[i].text) for i in outside) <= OUTSIDE_SHARE * total:
+        for i in outside:
+            where = "before the headline" if positions[i] < start else "after the body"
+            out.removed.append(Removed(f"region: {where}", blocks[i].text[:200]))
+        keep = [i for i in range(len(blocks)) if i not in set(outside)]
+        blocks = [blocks[i] for i in keep]
+        positions = [positions[i] for i in keep]
+    blocks, positions = _add_missed(blocks, positions, pages, start, first, last, headline)
+    date = _date_near(pages, headline, first)
+    if date:
+        out.metadata["published_near_headline"] = date
+    return blocks
+
+
+def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last: int, headline):
+    """Captions between the headline and the end of the body, and subheadings standing between
+    two extracted paragraphs of the body, that the extraction left out."""
+    present = {fold_for_compare(b.text) for b in blocks}
+    joined = fold_for_compare(" ".join(b.text for b in blocks))
+    located = sorted(p for p in positions if p is not None)
+    if not located:
+        return blocks, positions
+    inner_first, inner_last = max(first, located[0]), located[-1]
+    extra = []
+    for index in range(start + 1, last + 1):
+        block = pages.blocks[index]
+        if block.hidden or block.link_share >= 0.5 or index in positions or index == headline:
+            continue
+        caption = block.kind == "caption" and 3 <= block.chars <= 600
+        heading = (block.looks_like_heading and inner_first < index < inner_last and 5 <= len(block.text) <= 200
+                   and block.kind != "caption")
+        if not (caption or heading):
+            continue
+        key = fold_for_compare(block.text)
+        if key in present or key in joined or boilerplate.classify_line(block.text) \
+                or boilerplate.is_tail_heading(block.text):
+            continue
+        present.add(key)
+        extra.append((index, Block(block.text, "caption" if caption else "heading")))
+    if not extra:
+        return blocks, positions
+    merged_blocks, merged_positions = [], []
+    pending = list(extra)
+    current = -1
+    for block, position in zip(blocks, positions):
+        if position is not None:
+            while pending and pending[0][0] < position and pending[0][0] > current:
+                index, added = pending.pop(0)
+                merged_blocks.append(added)
+                merged_positions.append(index)
+            current = position
+        merged_blocks.append(block)
+        merged_positions.append(position)
+    for index, added in pending:
+        merged_blocks.append(added)
+        merged_positions.append(index)
+    return merged_blocks, merged_positions
+
+
+def _listing_verdict(blocks, positions, pages: PageMap, headline) -> str | None:
+    """A listing's text is teaser summaries, each under its linked title; an article's is prose."""
+    total = sum(len(b.text) for b in blocks)
+    teasers = [b for b, p in zip(blocks, positions)
+               if p is not None and b.kind != "caption" and _is_teaser(b, pages.blocks[p], p, pages, headline)]
+    share = sum(len(b.text) for b in teasers) / total if total else 0.0
+    if teasers and share >= TEASER_SHARE:
+        return (f"listing page: {len(teasers)} of {len(blocks)} paragraphs ({share:.0%} of the text) "
+                "are teaser summaries under linked titles")
+    return None
+
+
+def _is_teaser(block: Block, source, position: int, pages: PageMap, headline) -> bool:
+    """Under a linked title, or a linked title glued to its summary by the extraction."""
+    if source.is_link and source.chars >= TEASER_TITLE_CHARS and len(block.text) > 1.5 * len(source.text):
+        return True
+    return pages.under_teaser_title(position, headline)
+
+
+def _date_near(pages: PageMap, headline, first) -> str | None:
+    """The date element next to the headline (a <time datetime>, or a date line): the article's
+    own date, not a teaser's, a 'tin khác' list's or a header clock."""
+    if headline is None:
+        return None
+    window = range(max(0, headline - DATE_WINDOW), min(len(pages.blocks), max(first, headline) + DATE_WINDOW))
+    candidates = []
+    for index in window:
+        block = pages.blocks[index]
+        if block.hidden or block.is_link:
+            continue
+        if block.datetime:
+            candidates.append((abs(index - headline), block.datetime))
+        elif len(block.text) < 80 and is_date_line(block.text) and not is_header_clock(block.text):
+            candidates.append((abs(index - headline), block.text))
+    return min(candidates, key=lambda c: c[0])[1] if candidates else None
 
 
 def _too_many_blocks(tree) -> bool:

@@ -143,7 +143,10 @@ class DropTeasers(Step):
 
     def __call__(self, page):
         blocks = page.blocks
-        while len(blocks) >= 3 and _is_cut_summary(blocks[-1].text) and _is_teaser_title(blocks[-2].text):
+        headline = fold_for_compare(page.title) if page.title else None
+        # A "title" that is the page's own headline is the headline echoed before the lead, not a teaser.
+        while (len(blocks) >= 3 and _is_cut_summary(blocks[-1].text) and _is_teaser_title(blocks[-2].text)
+               and fold_for_compare(blocks[-2].text) != headline):
             for block in blocks[-2:]:
                 page.drop(self.name, "teaser (title + summary cut with ...)", block)
             blocks = blocks[:-2]
