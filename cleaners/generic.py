@@ -20,6 +20,7 @@ MAX_BLOCKS_FOR_FALLBACK = 3000  # a long article has a few hundred paragraphs an
 LISTING_SHARE = 0.5  # link lines above this share of the text make the page a listing
 OUTSIDE_SHARE = 0.3  # more text than this outside the region: the region is wrong, not the text
 MAX_LINK_SHARE = 0.6  # an article links a few words; a list of links is mostly links
+HEADLESS_MIN_CHARS = 500  # without a headline element, less text than this is an error or stub page
 TEASER_SHARE = 0.5  # teaser summaries above this share of the text make the page a listing
 DATE_WINDOW = 8  # blocks around the headline where the article's own date element sits
 
@@ -62,6 +63,11 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     out.not_article = _listing_verdict(out.blocks, positions, pages, headline)
     if out.not_article is None and out.link_share > MAX_LINK_SHARE:
         out.not_article = f"the extracted text is link text ({out.link_share:.0%}): a list of links, not an article"
+    chars = sum(len(b.text) for b in out.blocks)
+    if out.not_article is None and headline is None and chars < HEADLESS_MIN_CHARS:
+        # An error or stub page: the <title> names the site, no element shows a headline.
+        out.not_article = (f"no headline element on the page (title {out.title!r} is not shown) "
+                           f"and only {chars} characters of text")
     return out
 
 
@@ -124,19 +130,23 @@ def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last:
     located = sorted(p for p in positions if p is not None)
     if not located:
         return blocks, positions
-    inner_first, inner_last = max(first, located[0]), located[-1]
+    inner_last = located[-1]
+    taken = set(located)
     extra = []
     for index in range(start + 1, last + 1):
         block = pages.blocks[index]
         if block.hidden or block.link_share >= 0.5 or index in positions or index == headline:
             continue
         caption = block.kind == "caption" and 3 <= block.chars <= 600
-        heading = (block.looks_like_heading and inner_first < index < inner_last and 5 <= len(block.text) <= 200
-                   and block.kind != "caption")
+        # A subheading introduces the extracted paragraph right after it.
+        heading = (block.looks_like_heading and block.kind != "caption" and first <= index < inner_last
+                   and index + 1 in taken and 5 <= len(block.text) <= 200)
         if not (caption or heading):
             continue
         key = fold_for_compare(block.text)
-        if key in present or key in joined or boilerplate.classify_line(block.text) \
+        # A caption the extraction glued into a paragraph is there already; a subheading's words
+        # may well recur in the paragraph it introduces.
+        if key in present or (caption and key in joined) or boilerplate.classify_line(block.text) \
                 or boilerplate.is_tail_heading(block.text):
             continue
         present.add(key)
