@@ -185,7 +185,7 @@ class Cleaner:
             site=target.site,
             cms=target.cms,
             published=_published(meta, structured, formats),
-            author=clean_author(meta.get("author") or structured.get("author")),
+            author=clean_author(meta.get("author") or structured.get("author") or meta.get("author_near_headline")),
             source=meta.get("source"),
             kicker=meta.get("kicker"),
             category=meta.get("category") or (structured.get("section") if target.resolved is None else None),

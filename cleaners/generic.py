@@ -12,6 +12,8 @@ import re
 from .extract import Block, DomExtraction, Removed, css
 from .region import TEASER_TITLE_CHARS, PageMap
 from .vi import boilerplate
+from .steps import looks_like_byline
+from .vi.bylines import clean_author
 from .vi.dates import is_date_line, is_header_clock
 from .vi.text import collapse_whitespace, fold_for_compare
 
@@ -119,6 +121,9 @@ def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None) -> 
     date = _date_near(pages, headline, first)
     if date:
         out.metadata["published_near_headline"] = date
+    author = _author_near(pages, headline, first, last)
+    if author:
+        out.metadata["author_near_headline"] = author
     return blocks
 
 
@@ -201,11 +206,27 @@ def _date_near(pages: PageMap, headline, first) -> str | None:
         block = pages.blocks[index]
         if block.hidden or block.is_link:
             continue
+        text = block.text
+        if block.author and text.startswith(block.author):  # "Nguyên Minh - 07/03/2026 08:47"
+            text = text[len(block.author):].strip(" -–|,")
         if block.datetime:
             candidates.append((abs(index - headline), block.datetime))
-        elif len(block.text) < 80 and is_date_line(block.text) and not is_header_clock(block.text):
-            candidates.append((abs(index - headline), block.text))
+        elif len(text) < 80 and is_date_line(text) and not is_header_clock(text):
+            candidates.append((abs(index - headline), text))
     return min(candidates, key=lambda c: c[0])[1] if candidates else None
+
+
+def _author_near(pages: PageMap, headline, first, last) -> str | None:
+    """The text of an author element by the headline or at the end of the body."""
+    if headline is None:
+        return None
+    near = range(max(0, headline - DATE_WINDOW), min(len(pages.blocks), max(first, headline) + DATE_WINDOW))
+    end = range(max(first, last - DATE_WINDOW), min(len(pages.blocks), last + DATE_WINDOW))
+    for index in (*near, *end):
+        block = pages.blocks[index]
+        if block.author and not block.hidden and looks_like_byline(clean_author(block.author) or ""):
+            return block.author
+    return None
 
 
 def _too_many_blocks(tree) -> bool:

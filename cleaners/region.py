@@ -30,6 +30,8 @@ from .vi.text import collapse_whitespace
 BOLD_TAGS = frozenset(("b", "strong"))
 # figcaption, and the class word every CMS gives a caption holder it builds from divs, tds or ps.
 _CAPTION_CLASS = re.compile(r"caption", re.IGNORECASE)
+# The word every CMS uses for the element holding the writer's name (class, itemprop, data-role, rel).
+_AUTHOR_MARK = re.compile(r"author|byline|tac-?gia", re.IGNORECASE)
 _HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidden)(?:\s|$)")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 BODY_SHARE = 0.8  # the body container holds at least this share of the extracted text
@@ -50,6 +52,7 @@ class PageBlock:
     kind: str  # "body", "heading" (h1-h6) or "caption"
     hidden: bool
     datetime: str | None = None  # the datetime attribute of a <time> in the block
+    author: str | None = None  # the text of an author element (class or role "author") in the block
 
     @property
     def link_share(self) -> float:
@@ -74,7 +77,7 @@ def page_blocks(root) -> list[PageBlock]:
     order. Iterative (lxml's iterwalk), so a deeply nested page cannot exhaust the stack."""
     blocks: list[PageBlock] = []
     buffer: list[str] = []
-    state = {"chars": 0, "link": 0, "bold": 0, "lead": 0, "started": False, "datetime": None}
+    state = {"chars": 0, "link": 0, "bold": 0, "lead": 0, "started": False, "datetime": None, "author": None}
     stack: list = [root]  # open block-level elements
     depth = {"a": 0, "bold": 0, "caption": 0, "hidden": 0, "skip": 0}
     link_start: list[int] = []  # for each open <a>: -1, or the chars count when it opened a block
@@ -100,9 +103,10 @@ def page_blocks(root) -> list[PageBlock]:
             tag = element.tag if isinstance(element.tag, str) else ""
             kind = "caption" if depth["caption"] else ("heading" if tag in HEADING_TAGS else "body")
             blocks.append(PageBlock(text, element, state["chars"], state["link"], state["lead"],
-                                    state["bold"], kind, bool(depth["hidden"]), state["datetime"]))
+                                    state["bold"], kind, bool(depth["hidden"]), state["datetime"],
+                                    state["author"]))
         buffer.clear()
-        state.update(chars=0, link=0, bold=0, lead=0, started=False, datetime=None)
+        state.update(chars=0, link=0, bold=0, lead=0, started=False, datetime=None, author=None)
 
     flags: dict = {}  # element -> what it opened, to close on its end event
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -142,6 +146,8 @@ def page_blocks(root) -> list[PageBlock]:
                 opened.append("bold")
             if tag == "time" and state["datetime"] is None and element.get("datetime"):
                 state["datetime"] = element.get("datetime")
+            if state["author"] is None and _marks_author(element):
+                state["author"] = collapse_whitespace(element.text_content()) or None
             flags[element] = tuple(opened)
             add(element.text)
         else:
@@ -171,6 +177,11 @@ def page_blocks(root) -> list[PageBlock]:
             add(element.tail)
     flush()
     return blocks
+
+
+def _marks_author(element) -> bool:
+    return any(_AUTHOR_MARK.search(element.get(name) or "")
+               for name in ("class", "itemprop", "data-role", "rel"))
 
 
 def _is_hidden(element) -> bool:
