@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .document import Removal
 from .extract import Block
 from .vi import boilerplate
+from .vi.bylines import ROLE_SUFFIX
 from .vi.dates import is_date_line, is_header_clock
 from .vi.text import fold_for_compare, is_blank, normalize_text, similarity
 
@@ -245,7 +246,8 @@ class TrailingByline(Step):
         # Where the site is known to sign this way any name line counts; elsewhere only a short one.
         strict = not page.trailing_byline
         if last.kind == "body" and looks_like_byline(last.text, strict):
-            page.keep_metadata("author", last.text)
+            # The signature's role ("Hà Thu (tổng hợp)") is not part of the name.
+            page.keep_metadata("author", ROLE_SUFFIX.sub("", last.text))
             page.drop(self.name, "trailing byline", last)
             page.blocks.pop()
 
