@@ -23,6 +23,8 @@ LISTING_SHARE = 0.5  # link lines above this share of the text make the page a l
 OUTSIDE_SHARE = 0.3  # more text than this outside the region: the region is wrong, not the text
 MAX_LINK_SHARE = 0.6  # an article links a few words; a list of links is mostly links
 HEADLESS_MIN_CHARS = 500  # without a headline element, less text than this is an error or stub page
+RESCUE_MIN_CHARS = 200  # prose under a headline that makes an article of a page the extraction misread
+MIN_LEAD_CHARS = 40  # a lead is a sentence, not a label
 TEASER_SHARE = 0.5  # teaser summaries above this share of the text make the page a listing
 DATE_WINDOW = 8  # blocks around the headline where the article's own date element sits
 
@@ -59,10 +61,19 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     out.blocks = _fit_to_region(out, pages, headline)
     out.blocks = _drop_link_lines(out.blocks, anchors, out.removed)
     out.body_found = bool(out.blocks)
-    positions = [pages.locate(b.text) for b in out.blocks]
+    positions = [pages.locate(b.text, headline) for b in out.blocks]
     long_anchors = [a for a in anchors if len(a) >= MIN_TEASER_CHARS]
     out.link_share = _text_link_share(out.blocks, positions, pages, long_anchors)
     out.not_article = _listing_verdict(out.blocks, positions, pages, headline)
+    if out.not_article and headline is not None:
+        rescued = _article_under_headline(pages, headline)
+        if rescued:
+            # The extraction took the teasers under a short article: the article is the text
+            # right under its headline. Never reject a headline over real paragraphs.
+            for block in out.blocks:
+                out.removed.append(Removed("region: teasers taken for the article", block.text[:200]))
+            out.blocks, out.not_article = rescued, None
+            out.body_found = True
     if out.not_article is None and out.link_share > MAX_LINK_SHARE:
         out.not_article = f"the extracted text is link text ({out.link_share:.0%}): a list of links, not an article"
     chars = sum(len(b.text) for b in out.blocks)
@@ -71,6 +82,22 @@ def extract_generic(tree, url, structured) -> DomExtraction:
         out.not_article = (f"no headline element on the page (title {out.title!r} is not shown) "
                            f"and only {chars} characters of text")
     return out
+
+
+def _article_under_headline(pages: PageMap, headline: int) -> list[Block]:
+    """The prose right under the headline, when it is an article's text: at least two paragraphs
+    of sentences, not summaries under linked titles."""
+    run = pages.headline_run(headline)
+    prose = [i for i in run if pages.blocks[i].chars >= MIN_LEAD_CHARS and pages.blocks[i].link_share < 0.2
+             and not pages.under_teaser_title(i, headline)]
+    if len(prose) < 2 or sum(pages.blocks[i].chars for i in prose) < RESCUE_MIN_CHARS:
+        return []
+    blocks = []
+    for index in run:
+        block = pages.blocks[index]
+        blocks.append(Block(block.text, "caption" if block.kind == "caption" else
+                            "heading" if block.kind == "heading" else "body"))
+    return blocks
 
 
 def _text_link_share(blocks, positions, pages: PageMap, long_anchors) -> float:
@@ -96,7 +123,7 @@ def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None) -> 
     in document order. Also decides whether the page is a listing (teaser runs) and takes the
     date element next to the headline."""
     blocks = out.blocks
-    positions = [pages.locate(b.text) for b in blocks]
+    positions = [pages.locate(b.text, headline) for b in blocks]
     located = [p for p in positions if p is not None]
     if not located:
         if headline is None:
@@ -107,16 +134,22 @@ def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None) -> 
     if span is None:
         return blocks
     first, last = span
-    start = headline if headline is not None and headline < first else first
+    start = headline if headline is not None and headline <= last else first
     total = sum(len(b.text) for b in blocks) or 1
     outside = [i for i, p in enumerate(positions) if p is not None and (p > last or p < start)]
     if sum(len(blocks[i].text) for i in outside) <= OUTSIDE_SHARE * total:
         for i in outside:
             where = "before the headline" if positions[i] < start else "after the body"
             out.removed.append(Removed(f"region: {where}", blocks[i].text[:200]))
+        bars = [i for i, p in enumerate(positions) if p is not None and i not in outside
+                and pages.blocks[p].is_link_bar and len(blocks[i].text) <= 1.5 * len(pages.blocks[p].text)]
+        for i in bars:
+            out.removed.append(Removed("region: a row of links (menu, print/send toolbar)", blocks[i].text[:200]))
+        outside = set(outside) | set(bars)
         keep = [i for i in range(len(blocks)) if i not in set(outside)]
         blocks = [blocks[i] for i in keep]
         positions = [positions[i] for i in keep]
+    blocks, positions = _in_document_order(blocks, positions)
     blocks, positions = _add_missed(blocks, positions, pages, start, first, last, headline)
     date = _date_near(pages, headline, first)
     if date:
@@ -125,6 +158,18 @@ def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None) -> 
     if author:
         out.metadata["author_near_headline"] = author
     return blocks
+
+
+def _in_document_order(blocks, positions):
+    """The paragraphs in the page's order: trafilatura puts a nested table (a photo with its
+    caption in a table-layout body) after the text around it. A paragraph it cannot place
+    stays after the one before it."""
+    keys, current = [], -1
+    for position in positions:
+        current = position if position is not None else current
+        keys.append(current)
+    order = sorted(range(len(blocks)), key=lambda i: keys[i])
+    return [blocks[i] for i in order], [positions[i] for i in order]
 
 
 def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last: int, headline):
@@ -137,10 +182,23 @@ def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last:
         return blocks, positions
     inner_last = located[-1]
     taken = set(located)
+    body_start = next((p for p in located if headline is None or p > headline), located[0])
     extra = []
+    lead_found = False
     for index in range(start + 1, last + 1):
         block = pages.blocks[index]
         if block.hidden or block.link_share >= 0.5 or index in positions or index == headline:
+            continue
+        # The lead (sapo): the first paragraph of prose between the headline and the body.
+        lead = (not lead_found and headline is not None and headline < index < body_start
+                and block.kind == "body" and block.chars >= MIN_LEAD_CHARS and block.link_share < 0.2
+                and not is_date_line(block.text) and not pages.under_teaser_title(index, headline))
+        if lead:
+            lead_found = True
+            key = fold_for_compare(block.text)
+            if key not in present and key not in joined and not boilerplate.classify_line(block.text):
+                present.add(key)
+                extra.append((index, Block(block.text, "lead")))
             continue
         caption = block.kind == "caption" and 3 <= block.chars <= 600
         # A subheading introduces the extracted paragraph right after it.
@@ -366,14 +424,38 @@ def _element_blocks(element) -> list[Block]:
             return []
         return [Block(text, "body") for _, text in items if text]
     if element.tag == "table":
-        rows = (" ".join(t for t in map(_flat, row.iter("cell")) if t) for row in element.iter("row"))
-        return [Block(text, "body") for text in rows if text]
+        blocks = []
+        for row in element.iter("row"):
+            cells = list(row.iter("cell"))
+            if any(c.find(t) is not None for c in cells for t in _PARAGRAPH_CHILDREN):
+                blocks.extend(Block(t, "body") for c in cells for t in _cell_paragraphs(c))
+            else:  # a data row: its cells belong together
+                text = " ".join(t for t in map(_flat, cells) if t)
+                if text:
+                    blocks.append(Block(text, "body"))
+        return blocks
     if _inside(element, ("list", "table", "quote")):
         return []
     text = _flat(element)
     if not text or _is_link_line(element, text):
         return []
     return [Block(text, _TEXT_ELEMENTS.get(element.tag, "body"))]
+
+
+_PARAGRAPH_CHILDREN = ("p", "head", "list", "quote")
+
+
+def _cell_paragraphs(cell) -> list[str]:
+    """A layout table's cell holding a whole body (table-layout pages): one block a paragraph,
+    not the cell's paragraphs glued into one line."""
+    pieces = [cell.text or ""]
+    for child in cell:
+        if child.tag in _PARAGRAPH_CHILDREN:
+            pieces.extend(["\n", _flat(child), "\n"])
+        else:
+            pieces.append("".join(child.itertext()))
+        pieces.append(child.tail or "")
+    return [t for t in (collapse_whitespace(x) for x in "".join(pieces).split("\n")) if t]
 
 
 def _flat(element) -> str:

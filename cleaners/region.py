@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .extract import _SHOWN_ON_WIDER_SCREENS as SHOWN_ON_WIDER_SCREENS
 from .extract import BLOCK_TAGS, HEADING_TAGS, SKIP_TAGS
 from .vi.text import collapse_whitespace
 
@@ -53,6 +54,7 @@ class PageBlock:
     hidden: bool
     datetime: str | None = None  # the datetime attribute of a <time> in the block
     author: str | None = None  # the text of an author element (class or role "author") in the block
+    links: int = 0  # links with text in the block
 
     @property
     def link_share(self) -> float:
@@ -62,6 +64,11 @@ class PageBlock:
     def is_link(self) -> bool:
         """A whole line that is a link (a teaser title, a menu item)."""
         return self.link_share >= 0.8
+
+    @property
+    def is_link_bar(self) -> bool:
+        """Several links side by side and little else: a menu row, a print/send/share toolbar."""
+        return self.links >= 2 and self.link_share >= 0.8
 
     @property
     def looks_like_heading(self) -> bool:
@@ -77,13 +84,14 @@ def page_blocks(root) -> list[PageBlock]:
     order. Iterative (lxml's iterwalk), so a deeply nested page cannot exhaust the stack."""
     blocks: list[PageBlock] = []
     buffer: list[str] = []
-    state = {"chars": 0, "link": 0, "bold": 0, "lead": 0, "started": False, "datetime": None, "author": None}
+    state = {"chars": 0, "link": 0, "bold": 0, "lead": 0, "started": False, "datetime": None, "author": None,
+             "links": 0}
     stack: list = [root]  # open block-level elements
     depth = {"a": 0, "bold": 0, "caption": 0, "hidden": 0, "skip": 0}
     link_start: list[int] = []  # for each open <a>: -1, or the chars count when it opened a block
 
     def add(text):
-        if not text or depth["skip"]:
+        if not text or depth["skip"] or depth["hidden"]:  # hidden text is not on the page
             return
         solid = _solid(text)
         buffer.append(text)
@@ -104,9 +112,9 @@ def page_blocks(root) -> list[PageBlock]:
             kind = "caption" if depth["caption"] else ("heading" if tag in HEADING_TAGS else "body")
             blocks.append(PageBlock(text, element, state["chars"], state["link"], state["lead"],
                                     state["bold"], kind, bool(depth["hidden"]), state["datetime"],
-                                    state["author"]))
+                                    state["author"], state["links"]))
         buffer.clear()
-        state.update(chars=0, link=0, bold=0, lead=0, started=False, datetime=None, author=None)
+        state.update(chars=0, link=0, bold=0, lead=0, started=False, datetime=None, author=None, links=0)
 
     flags: dict = {}  # element -> what it opened, to close on its end event
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -163,6 +171,8 @@ def page_blocks(root) -> list[PageBlock]:
             if "a" in opened:
                 depth["a"] -= 1
                 started_at = link_start.pop()
+                if element.text_content().strip():
+                    state["links"] += 1
                 if started_at == 0 and not state["lead"]:
                     state["lead"] = state["chars"]
             if "bold" in opened:
@@ -188,7 +198,7 @@ def _is_hidden(element) -> bool:
     if element.get("hidden") is not None:
         return True
     classes = element.get("class")
-    if classes and _HIDDEN_CLASS.search(classes):
+    if classes and _HIDDEN_CLASS.search(classes) and not SHOWN_ON_WIDER_SCREENS.search(classes):
         return True
     style = element.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
@@ -200,31 +210,39 @@ class PageMap:
     def __init__(self, tree):
         body = tree.find("body") if tree.tag == "html" else tree
         self.blocks = page_blocks(body if body is not None else tree)
-        self._index: dict[str, int] = {}
+        self._index: dict[str, list[int]] = {}
         for position, block in enumerate(self.blocks):
-            self._index.setdefault(block.text, position)
-        self._joined = "\n".join(b.text for b in self.blocks)
+            self._index.setdefault(block.text, []).append(position)
+        # Joined with spaces: a paragraph the extractor glued from neighbouring blocks (the
+        # cells of a layout row, a teaser's title and summary) is found where it starts.
+        self._joined = " ".join(b.text for b in self.blocks)
         self._starts: list[int] = []
         offset = 0
         for block in self.blocks:
             self._starts.append(offset)
             offset += len(block.text) + 1
 
-    def locate(self, text: str) -> int | None:
-        """The index of the block holding `text` (equal, or containing it), None if not found."""
+    def locate(self, text: str, after: int | None = None) -> int | None:
+        """The index of the block holding `text` (equal, or containing it), None if not found.
+        Where the text occurs more than once (a paragraph quoted again by a teaser), the first
+        occurrence from block `after` on is taken."""
         found = self._index.get(text)
         if found is not None:
-            return found
+            if after is not None:
+                return next((p for p in found if p >= after), found[0])
+            return found[0]
         if len(text) < 12:
             return None
         # Not one block: a paragraph the extractor glued from several (a teaser's title and
         # summary), or one whose spacing differs. Its opening words name where it starts.
-        offset = self._joined.find(text)
-        if offset < 0:
-            offset = self._joined.find(text[:LOCATE_PREFIX])
-        if offset < 0:
-            return None
-        return bisect.bisect_right(self._starts, offset) - 1
+        start = self._starts[after] if after is not None and 0 <= after < len(self._starts) else 0
+        for needle in (text, text[:LOCATE_PREFIX]):
+            offset = self._joined.find(needle, start)
+            if offset < 0 and start:
+                offset = self._joined.find(needle)
+            if offset >= 0:
+                return bisect.bisect_right(self._starts, offset) - 1
+        return None
 
     def find_headline(self, title: str | None) -> int | None:
         """The block that is the headline: a heading with the title's text first, any block after."""
@@ -277,3 +295,16 @@ class PageMap:
             if previous.chars >= 40 or previous.is_link:
                 return False
         return False
+
+    def headline_run(self, headline: int) -> list[int]:
+        """The blocks right under the headline up to the first linked title or row of links:
+        where a short article's own text stands when the extraction took the teasers below it."""
+        run = []
+        for index in range(headline + 1, len(self.blocks)):
+            block = self.blocks[index]
+            if block.link_share >= 0.5 and (block.chars >= TEASER_TITLE_CHARS or block.links >= 2):
+                break
+            if block.kind == "heading" and index + 1 < len(self.blocks) and self.blocks[index + 1].is_link:
+                break  # "Tin liên quan" above a list of links
+            run.append(index)
+        return run
