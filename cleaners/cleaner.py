@@ -13,18 +13,16 @@ from urllib.parse import urlsplit
 
 from .decode import DecodeError, decode_html
 from .document import CleanResult, Document, Rejected, Removal
-from .extract import DomExtraction, css, extract_with_rules, parse_html
-from .generic import extract_generic
-from .language import detect_language
+from .extract import Block, DomExtraction, css, extract_with_rules, parse_html
+from .generic import extract_generic, generic_lead, generic_title
+from .gates import DEFAULT_GATES, DEFAULT_MIN_CHARS, is_home_page  # noqa: F401 (re-exported)
 from .siteconfig import ConfigRegistry, ResolvedSite
 from .steps import DEFAULT_STEPS, PageState, run_steps
 from .structured import structured_metadata
-from .vi import boilerplate
 from .vi.bylines import clean_author
 from .vi.dates import is_header_clock, parse_iso_like, parse_vietnamese_date
 
 GENERIC = "generic"
-DEFAULT_MIN_CHARS = 120  # a two-paragraph brief is longer; a listing stub or error page is not
 ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
 
 
@@ -40,9 +38,10 @@ class Target:
 class Cleaner:
     """Holds the configs (loaded and compiled once) and cleans pages with them."""
 
-    def __init__(self, registry: ConfigRegistry | None = None, steps=DEFAULT_STEPS):
+    def __init__(self, registry: ConfigRegistry | None = None, steps=DEFAULT_STEPS, gates=DEFAULT_GATES):
         self.registry = registry if registry is not None else ConfigRegistry()
-        self.steps = steps
+        self.steps = steps  # the text steps (cleaners/steps.py)
+        self.gates = gates  # then the gates (cleaners/gates.py): same interface, keep or reject the page
         self._drop_line_cache: dict[str, list[re.Pattern]] = {}
 
     # public -------------------------------------------------------------------------------
@@ -72,16 +71,16 @@ class Cleaner:
         target = self.choose_target(tree, url, site, structured)
         result.site, result.cms = target.site, target.cms
         extraction = self._extract(tree, url, target, structured, result)
-        if extraction.not_article and not any_page:
-            raise Rejected("not-article", extraction.not_article)
-        page = self._run_steps(extraction, target)
-        result.removed.extend(page.removed)
-        result.counts.update(page.counts)
+        page = self._page_state(extraction, target, url, expect_lang, any_page)
+        try:
+            run_steps(page, self.steps)
+            run_steps(page, self.gates)  # they raise Rejected: what ran until then is still reported
+        finally:
+            result.removed.extend(page.removed)
+            for step, count in page.counts.items():
+                result.counts[step] = result.counts.get(step, 0) + count
         document = self._document(page, structured, target, url)
-        if any_page:
-            self._gate_any_page(document, expect_lang)
-        else:
-            self._gate(document, page, target, expect_lang, url)
+        document.lang, document.lang_prob = page.lang, page.lang_prob
         result.document = document
 
     def _parse(self, body, content_type):
@@ -137,33 +136,61 @@ class Cleaner:
         return best
 
     def _extract(self, tree, url, target: Target, structured, result) -> DomExtraction:
-        if target.resolved is not None:
-            extraction = extract_with_rules(tree, target.resolved.extract)
-            if extraction.body_found:
-                return extraction
-            if not _declares_article(structured):
-                selectors = ", ".join(target.resolved.extract.body or []) or "none configured"
-                raise Rejected("not-article", f"no article body: body selectors ({selectors}) matched nothing")
-            result.counts["fallback/generic"] = 1
-            fallback = extract_generic(tree, url, structured)
-            fallback.metadata = {**extraction.metadata, **fallback.metadata}
-            fallback.title = extraction.title or fallback.title
-            return fallback
-        return extract_generic(tree, url, structured)
+        if target.resolved is None:
+            return extract_generic(tree, url, structured)
+        extraction = extract_with_rules(tree, target.resolved.extract)
+        result.misses = list(extraction.misses)
+        for name, selectors in extraction.misses:
+            result.notes.append(f"selector miss: {name} {selectors} matched nothing on this page")
+        if extraction.body_found:
+            self._fill_gaps(tree, extraction, structured, result)
+            return extraction
+        if not _declares_article(structured):
+            selectors = ", ".join(target.resolved.extract.body or []) or "none configured"
+            raise Rejected("not-article", f"no article body: body selectors ({selectors}) matched nothing")
+        result.counts["fallback/generic"] = 1
+        result.notes.append(f"fallback: generic extraction, because the body selectors matched nothing and "
+                            f"the page declares an article ({structured.get('type')})")
+        fallback = extract_generic(tree, url, structured)
+        fallback.metadata = {**extraction.metadata, **fallback.metadata}
+        fallback.title = extraction.title or fallback.title
+        return fallback
 
-    def _run_steps(self, extraction: DomExtraction, target: Target) -> PageState:
+    @staticmethod
+    def _fill_gaps(tree, extraction: DomExtraction, structured, result) -> None:
+        """Selectors are strong hints; where one missed on this page (a theme variant), the
+        generic structural rule finds the element instead of dropping its text."""
+        missed = {name for name, _ in extraction.misses}
+        if extraction.title is None:
+            extraction.title = generic_title(tree, structured)
+            if extraction.title:
+                result.notes.append(f"fallback: headline {extraction.title!r} found by the generic rule "
+                                    "(h1 / structured data)")
+        if "lead" in missed and extraction.region is not None:
+            lead = generic_lead(extraction.region, outside=extraction.body_element)
+            if lead and not any(lead in b.text for b in extraction.blocks[:3]):
+                extraction.blocks.insert(0, Block(lead, "lead"))
+                result.notes.append("fallback: lead found by the generic rule (a sapo/lead class in the "
+                                    "article region)")
+
+    def _page_state(self, extraction: DomExtraction, target: Target, url, expect_lang, any_page) -> PageState:
         rules = target.resolved.extract if target.resolved else None
         page = PageState(
             title=extraction.title,
             blocks=extraction.blocks,
             metadata=dict(extraction.metadata),
-            removed=[Removal("structure", r.rule, r.text) for r in extraction.removed],
+            removed=[Removal(r.step, r.rule, r.text) for r in extraction.removed],
             drop_line_patterns=self._drop_lines(target),
             trailing_byline=bool(rules and rules.trailing_byline),
+            url=url,
+            not_article=extraction.not_article,
+            min_chars=rules.min_chars if rules else None,
+            expect_lang=expect_lang or (target.resolved.site.language if target.resolved else "vi"),
+            any_page=any_page,
         )
-        if extraction.removed:
-            page.counts["structure"] = len(extraction.removed)
-        return run_steps(page, self.steps)
+        for removal in extraction.removed:  # the structural removals, counted per step like the others
+            page.counts[removal.step] = page.counts.get(removal.step, 0) + 1
+        return page
 
     def _drop_lines(self, target: Target) -> list[re.Pattern]:
         if target.resolved is None:
@@ -191,36 +218,6 @@ class Cleaner:
             category=meta.get("category") or (structured.get("section") if target.resolved is None else None),
         )
 
-    def _gate(self, document: Document, page: PageState, target: Target, expect_lang, url) -> None:
-        if not document.title and not document.paragraphs:
-            raise Rejected("not-article", "no headline and no text")
-        if not document.title:
-            raise Rejected("not-article", "no headline found")
-        if url and _is_home_page(url):
-            raise Rejected("not-article", f"home page: {url}")
-        if boilerplate.NOT_FOUND_TITLES.search(document.title):
-            raise Rejected("not-article", f"error page: {document.title!r}")
-        body_chars = sum(len(p) for p in document.paragraphs)
-        minimum = _min_chars(target)
-        if body_chars < minimum:
-            reason = "not-article" if body_chars == 0 else "too-short"
-            raise Rejected(reason, f"{body_chars} characters of text, at least {minimum} needed")
-        wanted = expect_lang or (target.resolved.site.language if target.resolved else "vi")
-        self._gate_language(document, wanted)
-
-    def _gate_any_page(self, document: Document, expect_lang) -> None:
-        if not document.paragraphs:
-            raise Rejected("not-article", "no text found")
-        self._gate_language(document, expect_lang or "vi")
-
-    @staticmethod
-    def _gate_language(document: Document, wanted: str) -> None:
-        lang, prob = detect_language(document.text)
-        document.lang, document.lang_prob = lang, prob
-        if wanted != "any" and lang != wanted:
-            raise Rejected("not-vietnamese" if wanted == "vi" else "not-article",
-                           f"language {lang} (p={prob}), expected {wanted}")
-
 
 def _splittable(url: str | None) -> str | None:
     """The URL if urlsplit accepts it: a page's canonical link like "http://[::1/x" (unbalanced
@@ -232,21 +229,6 @@ def _splittable(url: str | None) -> str | None:
     except ValueError:
         return None
     return url
-
-
-HOME_PATHS = ("", "index.php", "index.html", "index.htm", "default.aspx", "vi", "en", "vn")
-
-
-def _is_home_page(url: str) -> bool:
-    """The site's front page; '/?p=3289' (WordPress) or '/index.php?nv=news&op=…' are articles."""
-    parts = urlsplit(url)
-    return not parts.query and parts.path.strip("/").lower() in HOME_PATHS
-
-
-def _min_chars(target: Target) -> int:
-    if target.resolved is not None and target.resolved.extract.min_chars is not None:
-        return target.resolved.extract.min_chars
-    return DEFAULT_MIN_CHARS
 
 
 def _declares_article(structured: dict) -> bool:

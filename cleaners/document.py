@@ -57,6 +57,10 @@ class CleanResult:
     cms: str = "generic"
     removed: list[Removal] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # What --explain and `vnnews try` report besides removals: configured selectors that matched
+    # nothing here, and where a generic rule stood in for them (fallbacks).
+    notes: list[str] = field(default_factory=list)
+    misses: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -71,7 +71,7 @@ def extract_generic(tree, url, structured) -> DomExtraction:
             # The extraction took the teasers under a short article: the article is the text
             # right under its headline. Never reject a headline over real paragraphs.
             for block in out.blocks:
-                out.removed.append(Removed("region: teasers taken for the article", block.text[:200]))
+                out.removed.append(Removed("region: teasers taken for the article", block.text[:200], "region"))
             out.blocks, out.not_article = rescued, None
             out.body_found = True
     if out.not_article is None and out.link_share > MAX_LINK_SHARE:
@@ -140,11 +140,12 @@ def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None) -> 
     if sum(len(blocks[i].text) for i in outside) <= OUTSIDE_SHARE * total:
         for i in outside:
             where = "before the headline" if positions[i] < start else "after the body"
-            out.removed.append(Removed(f"region: {where}", blocks[i].text[:200]))
+            out.removed.append(Removed(f"region: {where}", blocks[i].text[:200], "region"))
         bars = [i for i, p in enumerate(positions) if p is not None and i not in outside
                 and pages.blocks[p].is_link_bar and len(blocks[i].text) <= 1.5 * len(pages.blocks[p].text)]
         for i in bars:
-            out.removed.append(Removed("region: a row of links (menu, print/send toolbar)", blocks[i].text[:200]))
+            out.removed.append(Removed("region: a row of links (menu, print/send toolbar)",
+                                       blocks[i].text[:200], "region"))
         outside = set(outside) | set(bars)
         keep = [i for i in range(len(blocks)) if i not in set(outside)]
         blocks = [blocks[i] for i in keep]
@@ -330,7 +331,7 @@ def _drop_link_lines(blocks, anchors, removed) -> list[Block]:
     kept = []
     for index, block in enumerate(blocks):
         if index in doomed:
-            removed.append(Removed("link line", block.text[:200]))
+            removed.append(Removed("link line", block.text[:200], "link-lines"))
         else:
             kept.append(block)
     return kept
@@ -345,9 +346,11 @@ def link_share(anchors, blocks) -> float:
     return min(1.0, sum(len(a) for a in anchors if a in text) / len(text))
 
 
-def generic_lead(tree) -> str | None:
-    """The first lead-like element in document order."""
+def generic_lead(tree, outside=None) -> str | None:
+    """The first lead-like element in document order (not inside `outside`, the body)."""
     for element in _LEAD_MATCHER(tree):
+        if outside is not None and (element is outside or any(a is outside for a in element.iterancestors())):
+            continue
         text = " ".join(element.text_content().split())
         if 40 <= len(text) <= 1000:
             return text

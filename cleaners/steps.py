@@ -33,6 +33,14 @@ class PageState:
     counts: dict[str, int] = field(default_factory=dict)
     drop_line_patterns: list[re.Pattern] = field(default_factory=list)
     trailing_byline: bool = False
+    # What the gates (cleaners/gates.py) judge besides the text, and what they find.
+    url: str | None = None
+    not_article: str | None = None  # the extraction's structural verdict (generic mode)
+    min_chars: int | None = None  # the site's minimum body length; None: the default
+    expect_lang: str | None = None
+    any_page: bool = False  # measuring extraction on any page: no article or length gates
+    lang: str | None = None
+    lang_prob: float | None = None
 
     def drop(self, step: str, rule: str, block: Block) -> None:
         self.removed.append(Removal(step, rule, block.text))
