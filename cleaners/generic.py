@@ -25,6 +25,9 @@ MAX_LINK_SHARE = 0.6  # an article links a few words; a list of links is mostly 
 HEADLESS_MIN_CHARS = 500  # without a headline element, less text than this is an error or stub page
 RESCUE_MIN_CHARS = 200  # prose under a headline that makes an article of a page the extraction misread
 MIN_LEAD_CHARS = 40  # a lead is a sentence, not a label
+RESTORE_CAPTIONS = True
+# Class words of the lead (sapo) holder: "sapo" (Vietnamese CMSs), "desc"/"description", "lead", "chapeau".
+_LEAD_CLASS = re.compile(r"sapo|desc|lead|chapeau", re.IGNORECASE)
 TEASER_SHARE = 0.5  # teaser summaries above this share of the text make the page a listing
 DATE_WINDOW = 8  # blocks around the headline where the article's own date element sits
 
@@ -193,6 +196,7 @@ def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last:
         # The lead (sapo): the first paragraph of prose between the headline and the body.
         lead = (not lead_found and headline is not None and headline < index < body_start
                 and block.kind == "body" and block.chars >= MIN_LEAD_CHARS and block.link_share < 0.2
+                and _lead_classed(block.element)
                 and not is_date_line(block.text) and not pages.under_teaser_title(index, headline))
         if lead:
             lead_found = True
@@ -201,7 +205,7 @@ def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last:
                 present.add(key)
                 extra.append((index, Block(block.text, "lead")))
             continue
-        caption = block.kind == "caption" and 3 <= block.chars <= 600
+        caption = RESTORE_CAPTIONS and block.kind == "caption" and 3 <= block.chars <= 600
         # A subheading introduces the extracted paragraph right after it.
         heading = (block.looks_like_heading and block.kind != "caption" and first <= index < inner_last
                    and index + 1 in taken and 5 <= len(block.text) <= 200)
@@ -233,6 +237,14 @@ def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last:
         merged_blocks.append(added)
         merged_positions.append(index)
     return merged_blocks, merged_positions
+
+
+def _lead_classed(element) -> bool:
+    """The element (or its parent) carries one of the class words CMSs give the lead (sapo)."""
+    for node in (element, element.getparent()):
+        if node is not None and _LEAD_CLASS.search(node.get("class") or ""):
+            return True
+    return False
 
 
 def _listing_verdict(blocks, positions, pages: PageMap, headline) -> str | None:
