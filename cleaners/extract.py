@@ -276,11 +276,11 @@ def _region(headline_parent, body):
     """The article region: the nearest element holding both the headline's place and the body."""
     if body is None:
         return None
-    if headline_parent is None or headline_parent.getroottree() is not body.getroottree():
+    if headline_parent is None:
         return body
-    ancestors = {id(a) for a in (body, *body.iterancestors())}
+    ancestors = [body, *body.iterancestors()]  # held: lxml keeps one proxy per node while referenced
     for element in (headline_parent, *headline_parent.iterancestors()):
-        if id(element) in ancestors:
+        if any(element is a for a in ancestors):
             return element
     return body
 
@@ -303,7 +303,8 @@ def _captions_outside(region, body, rules: ExtractRules, headline_parent=None) -
             found.append(element)
     if not found:
         return [], []
-    order = {id(e): i for i, e in enumerate(region.iter())}
+    elements = list(region.iter())  # held, so that the ids below stay those of these nodes
+    order = {id(e): i for i, e in enumerate(elements)}
     body_at = order.get(id(body), 0)
     start = order.get(id(headline_parent), -1)  # not above the headline
     whole_page = region.tag in ("html", "body")  # no article wrapper: nothing after the body is safe

@@ -68,7 +68,10 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     long_anchors = [a for a in anchors if len(a) >= MIN_TEASER_CHARS]
     out.link_share = _text_link_share(out.blocks, positions, pages, long_anchors)
     out.not_article = _listing_verdict(out.blocks, positions, pages, headline)
-    if out.not_article and headline is not None:
+    # Nothing extracted from below the headline (a page glued into one paragraph, teasers only):
+    # the text right under the headline is the article if it is one.
+    missed_article = headline is not None and not any(p is not None and p > headline for p in positions)
+    if (out.not_article or missed_article) and headline is not None:
         rescued = _article_under_headline(pages, headline)
         if rescued:
             # The extraction took the teasers under a short article: the article is the text
@@ -155,6 +158,7 @@ def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None) -> 
         positions = [positions[i] for i in keep]
     blocks, positions = _in_document_order(blocks, positions)
     blocks, positions = _add_missed(blocks, positions, pages, start, first, last, headline)
+    blocks, positions = _drop_closing_teasers(out, blocks, positions, pages, headline)
     date = _date_near(pages, headline, first)
     if date:
         out.metadata["published_near_headline"] = date
@@ -162,6 +166,30 @@ def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None) -> 
     if author:
         out.metadata["author_near_headline"] = author
     return blocks
+
+
+def _drop_closing_teasers(out, blocks, positions, pages: PageMap, headline):
+    """Teaser cards (linked title, date, summary) after the article's last paragraph of prose,
+    inside the region ("tin liên quan" boxes in the article wrapper). Only when prose precedes
+    them: a page of nothing but teasers is a listing, which the listing verdict decides."""
+    end = len(blocks)
+    while end > 0:
+        block, position = blocks[end - 1], positions[end - 1]
+        if position is None or block.kind == "caption":
+            break
+        source = pages.blocks[position]
+        title = source.is_link and source.chars >= TEASER_TITLE_CHARS and len(block.text) <= 1.5 * len(source.text)
+        date = len(block.text) < 40 and is_date_line(block.text)
+        if not (title or date or pages.in_teaser_card(position, headline)):
+            break
+        end -= 1
+    total = sum(len(b.text) for b in blocks)
+    if (end == len(blocks) or not any(len(b.text) >= MIN_LEAD_CHARS for b in blocks[:end])
+            or sum(len(b.text) for b in blocks[end:]) >= TEASER_SHARE * total):
+        return blocks, positions  # mostly teasers: the listing verdict (and its rescue) decide
+    for block in blocks[end:]:
+        out.removed.append(Removed("region: teaser after the article's last paragraph", block.text[:200], "region"))
+    return blocks[:end], positions[:end]
 
 
 def _in_document_order(blocks, positions):

@@ -37,6 +37,7 @@ _HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidd
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 BODY_SHARE = 0.8  # the body container holds at least this share of the extracted text
 TEASER_TITLE_CHARS = 20  # a linked teaser title is at least this long
+CARD_BLOCKS = 4  # a teaser card holds its title, a date or label, a summary: a few blocks
 LOCATE_PREFIX = 30  # characters that place a paragraph the extractor glued from several blocks
 
 
@@ -279,6 +280,30 @@ class PageMap:
         inside = [i for i, b in enumerate(self.blocks)
                   if b.element is element or any(a is element for a in b.element.iterancestors())]
         return (inside[0], inside[-1]) if inside else None
+
+    def in_teaser_card(self, position: int, headline: int | None) -> bool:
+        """Under a linked title, and alone with it (and its date) in their own container: a card,
+        not a paragraph of an article body that follows a 'read also' link."""
+        title = self._teaser_title(position, headline)
+        if title is None:
+            return False
+        ancestors = [self.blocks[title].element, *self.blocks[title].element.iterancestors()]
+        for element in (self.blocks[position].element, *self.blocks[position].element.iterancestors()):
+            if any(element is a for a in ancestors):
+                span = self.span(element)
+                return span is not None and span[1] - span[0] <= CARD_BLOCKS
+        return False
+
+    def _teaser_title(self, position: int, headline: int | None) -> int | None:
+        for back in range(position - 1, max(-1, position - 4), -1):
+            previous = self.blocks[back]
+            if back == headline:
+                return None
+            if previous.is_link and previous.chars >= TEASER_TITLE_CHARS:
+                return back
+            if previous.chars >= 40 or previous.is_link:
+                return None
+        return None
 
     def under_teaser_title(self, position: int, headline: int | None) -> bool:
         """Prose placed under a linked title (or starting with one): a teaser's summary.
