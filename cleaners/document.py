@@ -66,6 +66,12 @@ class CleanResult:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    def stats(self) -> dict[str, int]:
+        """Per-step counts named as a crawl's stats: `clean/<step>/removed` (text steps: pieces
+        removed; structural steps: elements removed; gates: 1 when the gate rejected the page)."""
+        return {f"clean/{step}" if "/" in step else f"clean/{step}/removed": count  # "fallback/generic"
+                for step, count in sorted(self.counts.items())}
+
     def to_record(self) -> dict:
         """The JSON object of `vnnews clean --format json` and `--batch`."""
         doc = self.document

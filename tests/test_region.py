@@ -231,3 +231,12 @@ def test_gates_are_counted_steps(cleaner):
     assert not result.ok and result.reason == "too-short", result.detail
     assert result.counts.get("length") == 1
     assert result.removed[-1].step == "length" and result.removed[-1].rule == "too-short"
+
+
+def test_step_counts_are_named_for_the_crawl_stats(cleaner):
+    html = page(article(extra_body="<p>Nguyễn Văn An</p>", after_body=f"<div class='related'>{teasers(3)}</div>"))
+    result = cleaner.clean(html, url=URL, site="generic")
+    assert result.ok, result.detail
+    stats = result.stats()
+    assert stats["clean/byline/removed"] == 1 and stats["clean/region/removed"] >= 1
+    assert all(key.startswith("clean/") and key.endswith("/removed") for key in stats)
