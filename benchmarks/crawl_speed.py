@@ -16,7 +16,7 @@ it goes breadth first, so it reads every sitemap before their articles: MEMORY_R
 crawl process's own peak RSS (VmHWM, read by the process itself as it ends), how many URLs
 were discovered and scheduled, and how the peak grows with the number of URLs. By
 default the crawl keeps its pending requests on disk in a scratch folder of the run
-(crawler/scheduler.py); --memory-queue measures VNNEWS_DISK_QUEUE = False (Scrapy's memory
+(crawler/crawl/scheduler.py); --memory-queue measures VNNEWS_DISK_QUEUE = False (Scrapy's memory
 queues), --jobdir Scrapy's own JOBDIR.
 
 Each crawl runs in its own process (`_child`), the server in another. Timing lives here,
@@ -116,7 +116,7 @@ def own_peak_rss_kb() -> int:
 def crawl_vnnews(port: int, out_dir: str, pages: int, settings: dict | None = None) -> dict:
     """What `vnnews crawl baolaichau --replica 127.0.0.1:PORT --out DIR -s CLOSESPIDER_PAGECOUNT=N`
     runs, minus the summary table: the stats are what we want. `settings` as `-s NAME=VALUE`."""
-    from crawler import crawling
+    from crawler.crawl import runner as crawling
 
     overrides = {"VNNEWS_OUTPUT": out_dir, **crawling.replica_settings(f"127.0.0.1:{port}"),
                  "CLOSESPIDER_PAGECOUNT": pages, "VNNEWS_PROGRESS": "off", "LOG_LEVEL": "WARNING"}
@@ -141,7 +141,7 @@ def crawl_bare(port: int, pages: int) -> dict:
                 if url.startswith("http://127.0.0.1"):  # not javascript:, mailto: or other hosts
                     yield scrapy.Request(url, callback=self.parse)
 
-    # The same concurrency and no delay, as crawler.crawling.replica_settings gives vnnews.
+    # The same concurrency and no delay, as crawler.crawl.runner.replica_settings gives vnnews.
     settings = {"CONCURRENT_REQUESTS": 8, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "DOWNLOAD_DELAY": 0,
                 "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": True, "CLOSESPIDER_PAGECOUNT": pages,
                 "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False}

@@ -41,7 +41,7 @@ import datasets  # noqa: E402
 
 def replica_pages() -> list[tuple[bytes, str]]:
     """(body, url) of every good article of every replica site, fetched over loopback."""
-    from crawler.replica import ReplicaServer, article_urls, replica_sites
+    from replica import ReplicaServer, article_urls, replica_sites
 
     pages = []
     with ReplicaServer() as server:

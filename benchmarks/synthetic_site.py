@@ -32,10 +32,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.replica.families import FAMILIES  # noqa: E402
-from crawler.replica.feeds import robots_txt, sitemap_index, urlset  # noqa: E402
-from crawler.replica.model import Article, Category, SiteData, load_site, site_names  # noqa: E402
-from crawler.replica.templates import attr  # noqa: E402
+from replica.families import FAMILIES  # noqa: E402
+from replica.feeds import robots_txt, sitemap_index, urlset  # noqa: E402
+from replica.model import Article, Category, SiteData, load_site, site_names  # noqa: E402
+from replica.templates import attr  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
 HTML = "text/html; charset=utf-8"
@@ -290,7 +290,7 @@ class SyntheticSite:
     def _feed(self) -> str:
         family = self.family
         items = [(a.title, family.article_url(a), a.lead or "", a.published) for a in self.data.articles[:20]]
-        from crawler.replica.feeds import rss_feed
+        from replica.feeds import rss_feed
 
         return rss_feed(family.chrome["site_name"], family.absolute("/"), family.chrome["site_description"],
                         items, family.absolute("/rss/trang-chu.rss"))

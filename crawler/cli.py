@@ -9,7 +9,7 @@ import importlib
 import pkgutil
 import sys
 
-from . import __version__, commands
+from crawler import __version__, commands
 
 EXIT_OK, EXIT_USAGE = 0, 2
 

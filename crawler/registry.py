@@ -24,7 +24,7 @@ def load_registry(root: str | Path | None = None) -> ConfigRegistry:
 
 @lru_cache(maxsize=None)
 def _canonicalizer(root: Path):
-    from .urls import Canonicalizer
+    from crawler.urls import Canonicalizer
 
     return Canonicalizer(_load(root))
 

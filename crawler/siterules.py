@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .urls import Canonicalizer
+from crawler.urls import Canonicalizer
 
 
 def path_and_query(url: str) -> str:

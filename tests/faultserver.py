@@ -252,12 +252,12 @@ def gzip_bomb(expanded: int) -> Behaviour:
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Runs the real crawl (crawler.crawling.run_spiders: the project settings, the generated spiders,
+# Runs the real crawl (crawler.crawl.runner.run_spiders: the project settings, the generated spiders,
 # the Scrapy engine) in a child process, since a Twisted reactor cannot start twice in one, and
 # writes each site's final Scrapy stats as JSON.
 _RUNNER = """
 import json, sys
-from crawler.crawling import run_spiders, use_config
+from crawler.crawl.runner import run_spiders, use_config
 use_config(sys.argv[1])
 runs = run_spiders(json.loads(sys.argv[2]), json.loads(sys.argv[3]))
 with open(sys.argv[4], "w", encoding="utf-8") as fh:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica.build_fixtures import DEFAULT_SHOWN, expected_meta, expected_text
-from crawler.replica.families import renderer_for
-from crawler.replica.model import load_site, site_names
+from replica.build_fixtures import DEFAULT_SHOWN, expected_meta, expected_text
+from replica.families import renderer_for
+from replica.model import load_site, site_names
 
 from conftest import FIXTURES, SITE_FIXTURES
 

@@ -9,7 +9,7 @@ import pytest
 
 from cleaners.document import Document
 from crawler import __version__
-from crawler.corpus import CorpusError, CorpusWriter
+from crawler.corpus.writer import CorpusError, CorpusWriter
 from crawler.urls import url_id
 
 URL_A = "https://baolaichau.vn/xa-hoi/tich-cuc-chuan-bi"

@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 
 from crawler.registry import load_registry
-from crawler.replica import ReplicaServer
-from crawler.replica.server import ReplicaHandler
-from crawler.state import DONE, CrawlState
+from replica import ReplicaServer
+from replica.server import ReplicaHandler
+from crawler.corpus.state import DONE, CrawlState
 from crawler.urls import Canonicalizer
 
 REPO = Path(__file__).resolve().parent.parent

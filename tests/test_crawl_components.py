@@ -13,11 +13,12 @@ import pytest
 from scrapy import Request
 from scrapy.settings import Settings
 
-from crawler.archive import ArchivePipeline, WarcArchive, archive_files, read_pages
-from crawler.dupefilter import CanonicalDupeFilter, CanonicalRequestFingerprinter
-from crawler.items import PageItem
-from crawler.replica_handler import parse_replica, to_replica
-from crawler.shared import SharedWriters
+from crawler.corpus.archive import WarcArchive, archive_files, read_pages
+from crawler.crawl.pipelines import ArchivePipeline
+from crawler.crawl.dupefilter import CanonicalDupeFilter, CanonicalRequestFingerprinter
+from crawler.corpus.page import PageItem
+from replica.handler import parse_replica, to_replica
+from crawler.crawl.writers import SharedWriters
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -64,13 +65,13 @@ def test_a_broken_site_yaml_stops_scrapy_with_file_and_field(config):
 
 def project_settings(**cmdline) -> Settings:
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("crawler.crawl.settings", priority="project")
     settings.setdict(cmdline, priority="cmdline")
     return settings
 
 
 def spider_class(name: str):
-    from crawler.spider import SiteSpider
+    from crawler.crawl.spider import SiteSpider
 
     return type("S", (SiteSpider,), {"name": name, "site_name": name})
 

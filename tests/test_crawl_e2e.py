@@ -1,5 +1,5 @@
 """End to end: every configured site, crawled through the real Scrapy engine over HTTP on
-loopback against the bundled replica (crawler/replica), exactly as `vnnews crawl --all
+loopback against the bundled replica (replica/), exactly as `vnnews crawl --all
 --replica` runs it for a user. One crawl, a second crawl and a reprocess per session."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.processing import declared_canonical
+from crawler.corpus.outcome import declared_canonical
 from crawler.registry import load_registry
-from crawler.replica import ReplicaServer, article_urls, replica_sites, special_urls
-from crawler.replica.routes import routes_for
+from replica import ReplicaServer, article_urls, replica_sites, special_urls
+from replica.routes import routes_for
 from crawler.siterules import SiteRules, path_and_query
 from crawler.urls import Canonicalizer, url_id
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from crawler.discovery import TooLarge, feed_links, sitemap_links
+from crawler.crawl.discovery import TooLarge, feed_links, sitemap_links
 
 BASE = "https://baolaichau.vn/rss/home.rss"
 

@@ -18,9 +18,9 @@ from scrapy.http import Headers, Request, Response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import (RedirectLoop, RetryAfterMiddleware, RobotsTxtUnavailable, backoff_seconds,
-                                 fault_of, retry_after_seconds)
-from crawler.processing import CRAWL_REJECT_REASONS
+from crawler.crawl.faults import RedirectLoop, RobotsTxtUnavailable, fault_of
+from crawler.crawl.middlewares import RetryAfterMiddleware, backoff_seconds, retry_after_seconds
+from crawler.corpus.outcome import CRAWL_REJECT_REASONS
 from cleaners.document import REJECT_REASONS
 from faultserver import (FaultServer, article, close_mid_body, close_without_answer, crawl, first_then, gzip_bomb,
                                hang, http_date, make_config, oversized, page, read_jsonl, redirect, truncated)
@@ -233,7 +233,7 @@ def test_decoded_text_is_vietnamese_nfc_whatever_the_charset(run):
 
 
 def test_failed_pages_are_not_archived(run):
-    from crawler.archive import read_pages
+    from crawler.corpus.archive import read_pages
 
     archived = {p.url for p in read_pages(run["out"] / "raw")}
     assert BASE + FAULTS["good"][0] in archived

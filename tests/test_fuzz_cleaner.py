@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from cleaners.document import REJECT_REASONS
 from cleaners.cleaner import Cleaner
-from crawler.verify import format_problems
+from crawler.corpus.verify import format_problems
 
 SITE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sites"
 # A hang guard, not a benchmark: a page of up to 1 MB that needs more than 5 s is stuck.

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from crawler.registry import load_registry
-from crawler.replica import ReplicaServer, article_urls
-from crawler.state import DONE, CrawlState
+from replica import ReplicaServer, article_urls
+from crawler.corpus.state import DONE, CrawlState
 from crawler.urls import Canonicalizer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -145,7 +145,7 @@ def test_state_rebuild_command_matches_the_live_store(first, tmp_path):
 HOLD_SITE_LOCK = """
 import sys, time
 from pathlib import Path
-from crawler.state import SiteLock
+from crawler.corpus.state import SiteLock
 SiteLock(Path(sys.argv[1]) / "state" / "locks", sys.argv[2]).acquire()
 print("held", flush=True)
 time.sleep(60)
@@ -153,8 +153,8 @@ time.sleep(60)
 
 HOLD_FOLDER = """
 import sys, time
-from crawler.corpus import CorpusWriter
-from crawler.state import SiteLock, default_lock_dir
+from crawler.corpus.writer import CorpusWriter
+from crawler.corpus.state import SiteLock, default_lock_dir
 SiteLock(default_lock_dir(sys.argv[1]), sys.argv[2]).acquire()
 writer = CorpusWriter(sys.argv[1])
 print("held", flush=True)

@@ -40,7 +40,7 @@ def page_texts() -> list[str]:
 
 
 def replica_texts() -> list[str]:
-    from crawler.replica.model import load_site, site_names
+    from replica.model import load_site, site_names
 
     texts = []
     for name in site_names():

@@ -15,10 +15,11 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from crawler.dupefilter import CanonicalRequestFingerprinter
-from crawler.incremental import IncrementalMiddleware
-from crawler.spider import KIND, join_link
-from crawler.spiders.sites import SPIDERS
+from crawler.crawl.dupefilter import CanonicalRequestFingerprinter
+from crawler.crawl.incremental import IncrementalMiddleware
+from crawler.crawl.requestmeta import KIND
+from crawler.crawl.spider import join_link
+from crawler.crawl.sitespiders import SPIDERS
 
 BASES = ["http://127.0.0.1:8080/a/b.html", "https://x.vn/a/b/?q=1#f", "https://x.vn", "http://u@x.vn:80/p;par?q",
          "https://x.vn/a/b/"]
@@ -36,7 +37,7 @@ def test_join_link_is_urljoin():
 
 
 def spider_for(site: str = "baolaichau"):
-    from crawler import settings as project
+    from crawler.crawl import settings as project
 
     cls = SPIDERS[site]
     values = {name: getattr(project, name) for name in dir(project) if name.isupper()}

@@ -194,7 +194,7 @@ def test_try_unknown_site_and_missing_file(vnnews):
 
 
 def test_try_a_url_through_the_replica(vnnews, monkeypatch):
-    from crawler.replica import ReplicaServer
+    from replica import ReplicaServer
 
     with ReplicaServer() as server:
         monkeypatch.setenv("VNNEWS_REPLICA", f"127.0.0.1:{server.port}")
@@ -411,7 +411,7 @@ def test_fixtures_rejected_page_is_recorded_as_rejected(vnnews, fixtures_copy):
 
 
 def test_regenerate_rewrites_metadata_and_keeps_the_url(tmp_path, cleaner):
-    from crawler.fixtures import check_fixture, regenerate_fixture
+    from crawler.sitefixtures import check_fixture, regenerate_fixture
 
     folder = tmp_path / "baolaichau"
     shutil.copytree(SITE_FIXTURES / "baolaichau", folder)
@@ -430,7 +430,7 @@ def test_regenerate_rewrites_metadata_and_keeps_the_url(tmp_path, cleaner):
 
 
 def test_check_fixture_gives_the_unified_diff(tmp_path, cleaner):
-    from crawler.fixtures import check_fixture
+    from crawler.sitefixtures import check_fixture
 
     folder = tmp_path / "baolaichau"
     shutil.copytree(SITE_FIXTURES / "baolaichau", folder)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from crawler import __version__
-from crawler.crawling import project_settings, replica_settings
+from crawler.crawl.runner import project_settings, replica_settings
 from faultserver import (FaultServer, article, close_without_answer, crawl, make_config, page, read_jsonl, slow)
 
 CONTACT = "mailto:ops@example.org"
@@ -115,7 +115,7 @@ def test_a_robots_txt_that_cannot_be_fetched_counts_as_unavailable_too(run):
 
 
 def test_requests_waiting_for_robots_txt_are_all_checked(run):
-    # Scrapy 2.19 lets every waiter but the first through unchecked (crawler/middlewares.py)
+    # Scrapy 2.19 lets every waiter but the first through unchecked (crawler/crawl/middlewares.py)
     assert sorted(h.path for h in hits(run, "robots-strict.invalid")) == ["/", "/robots.txt"]
     assert run["stats"]["robots-strict"]["robotstxt/forbidden"] == 4  # two articles, the feed, the sitemap
 
@@ -140,7 +140,7 @@ def test_scrapys_allow_all_can_be_chosen_back(tmp_path):
 def test_an_unknown_robots_policy_is_refused(tmp_path):
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares import UnavailableRobotsTxtMiddleware
+    from crawler.crawl.middlewares import UnavailableRobotsTxtMiddleware
 
     with pytest.raises(ValueError, match="VNNEWS_ROBOTSTXT_UNAVAILABLE"):
         UnavailableRobotsTxtMiddleware(get_crawler(settings_dict={"VNNEWS_ROBOTSTXT_UNAVAILABLE": "maybe"}))
@@ -148,7 +148,7 @@ def test_an_unknown_robots_policy_is_refused(tmp_path):
 
 def test_live_crawls_obey_robots_and_use_autothrottle_only_the_replica_turns_it_off():
     from crawler.registry import load_registry
-    from crawler.spider import politeness_settings
+    from crawler.crawl.spider import politeness_settings
 
     settings = project_settings({})
     assert settings.getbool("ROBOTSTXT_OBEY") and settings.get("VNNEWS_ROBOTSTXT_UNAVAILABLE") == "disallow"

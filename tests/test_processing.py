@@ -5,9 +5,9 @@ import json
 import pytest
 
 from cleaners.document import CleanResult, Document
-from crawler.corpus import CorpusWriter
-from crawler.items import PageItem
-from crawler.processing import clean_page, declared_canonical, document_canonical, store_result
+from crawler.corpus.writer import CorpusWriter
+from crawler.corpus.page import PageItem
+from crawler.corpus.outcome import clean_page, declared_canonical, document_canonical, store_result
 
 
 def page(**kw) -> PageItem:

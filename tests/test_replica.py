@@ -20,10 +20,10 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 
-from crawler.replica import (ReplicaServer, article_urls, replica_sites, site_domain,
+from replica import (ReplicaServer, article_urls, replica_sites, site_domain,
                              special_urls)
-from crawler.replica.families import renderer_for
-from crawler.replica.model import load_site
+from replica.families import renderer_for
+from replica.model import load_site
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sites"
 SAMPLES = Path("/work/shared/samples")

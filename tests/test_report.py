@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import ReplicaServer
-from crawler.report import ALERT_SHARE, MIN_ARTICLES, health
-from crawler.state import CrawlState, PageRecord
+from replica import ReplicaServer
+from crawler.corpus.report import ALERT_SHARE, MIN_ARTICLES, health
+from crawler.corpus.state import CrawlState, PageRecord
 
 REPO = Path(__file__).resolve().parent.parent
 CHANGED, STEADY = "baolaichau", "baovinhphuc"

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from cleaners.document import Document
 from cleaners.schema import ConfigErrors
 from cleaners.siteconfig import ConfigRegistry
-from crawler.corpus import DOC_NAME, CorpusWriter
-from crawler.verify import verify_corpus
+from crawler.corpus.writer import DOC_NAME, CorpusWriter
+from crawler.corpus.verify import verify_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
@@ -167,7 +167,7 @@ def test_the_source_check_sees_an_unsafe_loader(tmp_path):
 
 # --- feeds and sitemaps --------------------------------------------------------------------------
 
-discovery = pytest.importorskip("crawler.discovery", reason="the feed/sitemap parser is not there yet")
+discovery = pytest.importorskip("crawler.crawl.discovery", reason="the feed/sitemap parser is not there yet")
 BASE = "https://baolaichau.vn/"
 GOOD = "https://baolaichau.vn/xa-hoi/bai-that.html"
 
@@ -285,7 +285,7 @@ def test_entity_expansion_is_bounded_in_memory(name):
     script = f"""
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-from crawler.discovery import feed_links, sitemap_links
+from crawler.crawl.discovery import feed_links, sitemap_links
 doctype, reference = sys.stdin.read().split("\\0")
 rss = ('<?xml version="1.0"?><!DOCTYPE rss [' + doctype + ']><rss><channel>'
        '<item><link>{GOOD}</link><title>' + reference + '</title></item>'
@@ -308,7 +308,7 @@ print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.st
 
 # --- the replica server ----------------------------------------------------------------------------
 
-replica = pytest.importorskip("crawler.replica", reason="the replica server is not there yet")
+replica = pytest.importorskip("replica", reason="the replica server is not there yet")
 
 
 def non_loopback_address() -> str | None:
@@ -341,7 +341,7 @@ def test_the_replica_refuses_every_other_bind_address(host):
 
 
 def test_the_replica_command_has_no_host_option():
-    from crawler.replica.__main__ import main
+    from replica.__main__ import main
 
     with pytest.raises(SystemExit) as caught:
         main(["--host", "0.0.0.0"])

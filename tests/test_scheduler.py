@@ -1,4 +1,4 @@
-"""Pending requests on disk (crawler/scheduler.py, VNNEWS_DISK_QUEUE).
+"""Pending requests on disk (crawler/crawl/scheduler.py, VNNEWS_DISK_QUEUE).
 
 The scratch folder of a run: created under <output>/state/queue/<site>/, used for every
 request (none falls back to memory for want of pickling), deleted at the end; a folder a
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import ReplicaServer
-from crawler.scheduler import ScratchFolder, queue_root, sweep
+from replica import ReplicaServer
+from crawler.crawl.scheduler import ScratchFolder, queue_root, sweep
 
 REPO = Path(__file__).resolve().parent.parent
 SITES = ["baolaichau", "baonghean"]
@@ -31,13 +31,12 @@ import json, os, sys
 from pathlib import Path
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
-from crawler import crawling
+from crawler.crawl import runner as crawling
 
 overrides, sites = json.loads(sys.argv[1]), sys.argv[2].split(",")
 process = CrawlerProcess(crawling.project_settings(overrides))
-crawlers, seen, receivers = {}, {}, []
-for site in sites:
-    crawler = process.create_crawler(site)
+crawlers, seen, receivers = crawling.create_crawlers(process, sites), {}, []
+for site, crawler in crawlers.items():
     def on_response(response, request, spider, crawler=crawler, site=site):
         dqdir = getattr(crawler.engine.scheduler, "dqdir", None)
         files = sum(len(f) for _, _, f in os.walk(dqdir)) if dqdir else 0
@@ -48,7 +47,6 @@ for site in sites:
         entry["max_files"] = max(entry["max_files"], files)
     receivers.append(on_response)
     crawler.signals.connect(on_response, signals.response_received)
-    crawlers[site] = crawler
     process.crawl(crawler)
 process.start()
 stats = {site: {k: v for k, v in c.stats.get_stats().items() if isinstance(v, (int, float, str))}
@@ -204,7 +202,7 @@ def test_a_folder_in_use_is_never_swept_and_each_run_has_its_own(tmp_path):
 
 HOLDER = """
 import sys
-from crawler.scheduler import ScratchFolder
+from crawler.crawl.scheduler import ScratchFolder
 folder = ScratchFolder(sys.argv[1], "baolaichau").open()
 (folder.path / "queue").write_bytes(b"x" * 1000)
 print(folder.path, flush=True)

@@ -26,9 +26,9 @@ pytest.importorskip("scrapyd", reason="scrapyd is not installed: pip install -e 
 pytest.importorskip("scrapyd_client", reason="scrapyd-client is not installed: pip install -e '.[test]'")
 requests = pytest.importorskip("requests", reason="requests (a scrapyd-client dependency) is not installed")
 
-from crawler.crawling import replica_settings  # noqa: E402
+from crawler.crawl.runner import replica_settings  # noqa: E402
 from crawler.registry import load_registry  # noqa: E402
-from crawler.replica import ReplicaServer, article_urls  # noqa: E402
+from replica import ReplicaServer, article_urls  # noqa: E402
 from crawler.urls import Canonicalizer  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
@@ -107,7 +107,8 @@ class Scrapyd:
             "max_proc = 1\n"
             "poll_interval = 0.5\n", encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "VNNEWS_"))}
-        env.update(VNNEWS_CONFIG=str(REPO / "config"), HOME=str(root))
+        # the replica is test infrastructure, outside the egg: the crawl process finds it on PYTHONPATH
+        env.update(VNNEWS_CONFIG=str(REPO / "config"), HOME=str(root), PYTHONPATH=str(REPO))
         with self.log.open("wb") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=root, env=env,
                                             stdout=out, stderr=subprocess.STDOUT)
@@ -212,10 +213,10 @@ def test_the_egg_carries_the_code_and_the_settings_entry_point(egg):
     with zipfile.ZipFile(egg["path"]) as z:
         names = set(z.namelist())
         entry_points = z.read("EGG-INFO/entry_points.txt").decode() if "EGG-INFO/entry_points.txt" in names else ""
-    assert {"crawler/settings.py", "crawler/spiders/sites.py", "cleaners/cleaner.py"} <= names
+    assert {"crawler/crawl/settings.py", "crawler/crawl/sitespiders.py", "cleaners/cleaner.py"} <= names
     parsed = configparser.ConfigParser()
     parsed.read_string(entry_points)
-    assert parsed.get("scrapy", "settings", fallback=None) == "crawler.settings", entry_points
+    assert parsed.get("scrapy", "settings", fallback=None) == "crawler.crawl.settings", entry_points
 
 
 def test_listspiders_lists_every_configured_site(scrapyd, deployed):

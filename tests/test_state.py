@@ -1,4 +1,4 @@
-"""The crawl-state store (crawler/state.py) on its own: outcomes, reconcile and rebuild from the
+"""The crawl-state store (crawler/corpus/state.py) on its own: outcomes, reconcile and rebuild from the
 corpus, run rows, the per-site lock and the --since dates. No crawl, no Scrapy."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.state import (DONE, ERROR, OLD, REJECTED, WRITTEN, CrawlState, PageRecord, SiteBusy, SiteLock,
+from crawler.corpus.state import (DONE, ERROR, OLD, REJECTED, WRITTEN, CrawlState, PageRecord, SiteBusy, SiteLock,
                            busy_sites, lock_path, parse_since, published_day, rebuild, rejection_outcome)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -149,7 +149,7 @@ def test_rebuild_when_the_store_is_lost(tmp_path):
 
 
 def test_an_unreadable_store_names_the_way_out(tmp_path):
-    from crawler.state import StateError
+    from crawler.corpus.state import StateError
 
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "crawl.sqlite").write_bytes(b"this is not a database" * 100)
@@ -162,7 +162,7 @@ def test_an_unreadable_store_names_the_way_out(tmp_path):
 HOLD = """
 import sys, time
 from pathlib import Path
-from crawler.state import SiteLock
+from crawler.corpus.state import SiteLock
 SiteLock(Path(sys.argv[1]), sys.argv[2]).acquire()
 print("held", flush=True)
 time.sleep(60)
@@ -198,7 +198,7 @@ def test_the_lock_is_reentrant_within_a_process(tmp_path):
     outer = SiteLock(tmp_path, "s").acquire()
     inner = SiteLock(tmp_path, "s").acquire()
     inner.release()
-    code = f"from pathlib import Path; from crawler.state import SiteLock; SiteLock(Path({str(tmp_path)!r}), 's').acquire()"
+    code = f"from pathlib import Path; from crawler.corpus.state import SiteLock; SiteLock(Path({str(tmp_path)!r}), 's').acquire()"
     still = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert "SiteBusy" in still.stderr  # one release of two: still held
     outer.release()

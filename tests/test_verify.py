@@ -8,8 +8,8 @@ import pytest
 
 from cleaners.document import Document
 from crawler.cli import main
-from crawler.corpus import CorpusWriter
-from crawler.verify import VerifyError, format_problems, verify_corpus
+from crawler.corpus.writer import CorpusWriter
+from crawler.corpus.verify import VerifyError, format_problems, verify_corpus
 
 SITE = "baolaichau"
 ARTICLES = [

@@ -35,7 +35,7 @@ def register(subparsers) -> None:
 def since_date(text: str) -> str:
     import argparse
 
-    from crawler.state import parse_since
+    from crawler.corpus.state import parse_since
 
     try:
         return parse_since(text).isoformat()
@@ -52,7 +52,7 @@ def article_budget(text: str) -> int:
 
 
 def run_options(args) -> dict:
-    """The settings the incremental options stand for (crawler/settings.py documents them)."""
+    """The settings the incremental options stand for (crawler/crawl/settings.py documents them)."""
     options = {}
     if args.refresh:
         options["VNNEWS_REFRESH"] = True
@@ -66,7 +66,7 @@ def run_options(args) -> dict:
 
 
 def parse_overrides(pairs: list[str]) -> dict:
-    from crawler.crawling import UsageError
+    from crawler.crawl.runner import UsageError
 
     overrides = {}
     for pair in pairs:
@@ -78,7 +78,7 @@ def parse_overrides(pairs: list[str]) -> dict:
 
 
 def run(args) -> int:
-    from crawler import crawling
+    from crawler.crawl import runner as crawling
 
     try:
         crawling.use_config(args.config)

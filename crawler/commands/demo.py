@@ -1,6 +1,6 @@
 """`vnnews demo`: crawl the bundled replica sites on loopback into output/ and summarise.
 
-Starts the replica server (crawler/replica) on a free 127.0.0.1 port, crawls every
+Starts the replica server (replica/) on a free 127.0.0.1 port, crawls every
 configured site through Scrapy with VNNEWS_REPLICA pointing at it, and prints per site:
 pages fetched, documents written, rejections by reason, duration.
 """
@@ -22,8 +22,14 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from crawler import crawling
-    from crawler.replica import ReplicaServer
+    from crawler.crawl import runner as crawling
+    from crawler.crawl.replica_routing import ReplicaMissing, import_replica
+
+    try:
+        ReplicaServer = import_replica().ReplicaServer
+    except ReplicaMissing as exc:
+        print(f"vnnews demo: {exc}", file=sys.stderr)
+        return crawling.EXIT_USAGE
 
     out_dir = Path(args.out)
     try:

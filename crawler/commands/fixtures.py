@@ -23,7 +23,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from crawler.fixtures import FIXTURES_DIR, fixture_pages
+    from crawler.sitefixtures import FIXTURES_DIR, fixture_pages
 
     cleaner = load_cleaner(args.config, "fixtures")
     if cleaner is None:
@@ -41,7 +41,7 @@ def run(args) -> int:
 
 
 def _check(cleaner, pages: list[Path]) -> int:
-    from crawler.fixtures import check_fixture
+    from crawler.sitefixtures import check_fixture
 
     failed = 0
     for page in pages:
@@ -61,7 +61,7 @@ def _check(cleaner, pages: list[Path]) -> int:
 
 
 def _regenerate(cleaner, pages: list[Path]) -> int:
-    from crawler.fixtures import regenerate_fixture
+    from crawler.sitefixtures import regenerate_fixture
 
     failed = changed = 0
     for page in pages:

@@ -92,7 +92,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from crawler.fixtures import FIXTURES_DIR
+    from crawler.sitefixtures import FIXTURES_DIR
 
     config = config_root(args.config)
     fixtures = Path(args.fixtures) if args.fixtures else FIXTURES_DIR

@@ -1,7 +1,7 @@
 """`vnnews report`: per site, what its last crawl did, and a health check for schedulers.
 
 Contract: a table on stdout (or one JSON object with --json); exit 0; with --check, exit 1
-when a site's template seems to have changed (crawler/report.py states the rule), each such
+when a site's template seems to have changed (crawler/corpus/report.py states the rule), each such
 site named on stderr; exit 2 when the folder has no crawl state or an option is wrong.
 """
 
@@ -30,8 +30,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from crawler import report as reporting
-    from crawler.state import StateError
+    from crawler.corpus import report as reporting
+    from crawler.corpus.state import StateError
 
     min_pages = reporting.MIN_ARTICLES if args.min_pages is None else args.min_pages
     if min_pages < 1:

@@ -27,7 +27,7 @@ def _usage(message: str) -> int:
 
 def run(args) -> int:
     from crawler.registry import load_registry
-    from crawler.reprocess import NotFresh, default_target, reprocess
+    from crawler.corpus.reprocess import NotFresh, default_target, reprocess
 
     raw_dir = Path(args.from_raw)
     if not raw_dir.is_dir() or not any(p.name.endswith((".warc.gz", ".warc.gz.open")) for p in raw_dir.iterdir()):

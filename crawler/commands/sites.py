@@ -22,7 +22,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from crawler.fixtures import FIXTURES_DIR
+    from crawler.sitefixtures import FIXTURES_DIR
 
     cleaner = load_cleaner(args.config, "sites")
     if cleaner is None:
@@ -38,7 +38,7 @@ def run(args) -> int:
 
 
 def _row(cleaner, name: str, site, fixtures: Path) -> dict:
-    from crawler.fixtures import fixture_pages
+    from crawler.sitefixtures import fixture_pages
 
     pages = fixture_pages(name, fixtures)
     failing = [page.stem for page in pages if not _passes(cleaner, page)]
@@ -47,7 +47,7 @@ def _row(cleaner, name: str, site, fixtures: Path) -> dict:
 
 
 def _passes(cleaner, page: Path) -> bool:
-    from crawler.fixtures import check_fixture
+    from crawler.sitefixtures import check_fixture
 
     try:
         return check_fixture(cleaner, page).ok

@@ -26,9 +26,9 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from crawler.corpus import CorpusError, CorpusWriter
+    from crawler.corpus.writer import CorpusError, CorpusWriter
     from crawler.registry import load_registry
-    from crawler.state import CrawlState, StateError, rebuild, state_dir
+    from crawler.corpus.state import CrawlState, StateError, rebuild, state_dir
     from crawler.urls import Canonicalizer
 
     out = Path(args.out)

@@ -91,7 +91,7 @@ def _fetch(url: str) -> tuple[bytes, str | None]:
     handlers = []
     target = url
     if replica:
-        from crawler.replica_handler import parse_replica  # the crawl's own check: loopback only
+        from crawler.crawl.replica_routing import parse_replica  # the crawl's own check: loopback only
 
         host, port = parse_replica(replica)
         parts = urlsplit(url)

@@ -28,7 +28,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from crawler.fixtures import FIXTURES_DIR
+    from crawler.sitefixtures import FIXTURES_DIR
 
     root = config_root(args.config)
     if not (root / SITES).is_dir():
@@ -113,7 +113,7 @@ def _about(problems: list, kinds: dict[Path, str]) -> tuple[list, list]:
 def _fixture_problems(site_files: list[Path], fixtures: Path) -> list:
     """What tests/test_site_fixtures.py would fail on, found without cleaning anything."""
     from cleaners.schema import ConfigError
-    from crawler.fixtures import fixture_pages
+    from crawler.sitefixtures import fixture_pages
 
     problems = []
     for path in site_files:
@@ -131,7 +131,7 @@ def _fixture_problems(site_files: list[Path], fixtures: Path) -> list:
 
 
 def _page_problem(page: Path) -> str | None:
-    from crawler.fixtures import read_meta
+    from crawler.sitefixtures import read_meta
 
     try:
         meta = read_meta(page)

@@ -25,7 +25,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from crawler.verify import VerifyError, verify_corpus
+    from crawler.corpus.verify import VerifyError, verify_corpus
 
     try:
         report = verify_corpus(args.out)

@@ -1,4 +1,4 @@
-"""Incremental crawling: the Scrapy components around the crawl-state store (crawler/state.py).
+"""Incremental crawling: the Scrapy components around the crawl-state store (crawler/corpus/state.py).
 
 - IncrementalMiddleware (spider middleware) drops article requests whose canonical URL the
   store has as done (written, duplicate, rejected), unless VNNEWS_REFRESH; drops those a
@@ -21,17 +21,14 @@ from pathlib import Path
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 
-from .items import PageItem
-from .shared import SharedWriters
-from .spider import KIND, PUBLISHED
-from .state import (DUPLICATE, OLD, WRITTEN, CrawlState, PageRecord, SiteLock, default_lock_dir, parse_since,
+from crawler.corpus.page import PageItem
+from crawler.crawl.writers import RunWriters
+from crawler.crawl.requestmeta import KIND, PUBLISHED
+from crawler.corpus.state import (DUPLICATE, OLD, WRITTEN, CrawlState, PageRecord, SiteLock, default_lock_dir, parse_since,
                     published_day, rejection_outcome)
-from .urls import url_id
+from crawler.urls import url_id
 
 logger = logging.getLogger(__name__)
-
-_states: SharedWriters[CrawlState] = SharedWriters()
-
 
 def output_dir(settings) -> Path:
     return Path(settings.get("VNNEWS_OUTPUT") or "output")
@@ -61,7 +58,7 @@ def run_options(settings) -> dict:
 def _canonicalizer(crawler):
     canonical = getattr(crawler.spider, "canonical", None)
     if canonical is None:
-        from .registry import load_canonicalizer
+        from crawler.registry import load_canonicalizer
 
         canonical = load_canonicalizer()
     return canonical
@@ -103,12 +100,12 @@ class IncrementalMiddleware:
         return cls(crawler)
 
     def spider_opened(self) -> None:
-        self.state = _states.acquire(self.out_dir, CrawlState)
+        self.state = RunWriters.of(self.crawler).states.acquire(self.out_dir, CrawlState)
         self.canonical = _canonicalizer(self.crawler)
 
     def spider_closed(self) -> None:
         if self.state is not None:
-            _states.release(self.out_dir)
+            RunWriters.of(self.crawler).states.release(self.out_dir)
             self.state = None
 
     def process_spider_output(self, response, result):
@@ -212,7 +209,7 @@ class StatePipeline:
         lock_dir = default_lock_dir(self.out_dir, self.settings.get("VNNEWS_LOCK_DIR"))
         self.lock = SiteLock(lock_dir, self.site).acquire()  # SiteBusy stops the crawl before any fetch
         self.canonical = _canonicalizer(self.crawler)
-        self.state = _states.acquire(self.out_dir, CrawlState)
+        self.state = RunWriters.of(self.crawler).states.acquire(self.out_dir, CrawlState)
         # the corpus writer (opened before us) has cut any torn manifest line: catch up with it
         self.state.reconcile(self.canonical)
         self.run_id = self.state.start_run(self.site, self.options)
@@ -227,7 +224,7 @@ class StatePipeline:
             "older-than-since": stats.get_value("incremental/older_than_since/unfetched", 0),
             "failed-requests": stats.get_value("retry/max_reached", 0),
         })
-        _states.release(self.out_dir)
+        RunWriters.of(self.crawler).states.release(self.out_dir)
         self.state = None
         self.lock.release()
 

@@ -1,6 +1,6 @@
 """What the crawls of an output folder did, per site, and whether a site's template changed.
 
-Read from the crawl-state store (crawler/state.py): each site's last run (start, end,
+Read from the crawl-state store (crawler/corpus/state.py): each site's last run (start, end,
 outcome, pages, documents, rejections by reason, errors) and its history. No Scrapy import.
 
 Site health. A changed template shows as article pages whose body the site's selectors no
@@ -20,7 +20,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .state import DB_NAME, CrawlState, state_dir
+from crawler.corpus.state import DB_NAME, CrawlState, state_dir
 
 MIN_ARTICLES = 5
 ALERT_SHARE = 0.30

@@ -1,7 +1,7 @@
 """Every Scrapy setting of vnnews, in one place.
 
 Per-site politeness (delay, concurrency, AutoThrottle) comes from config/sites/<site>.yaml
-and is applied by the spider (crawler/spider.py) on top of the defaults here. Our own
+and is applied by the spider (crawler/crawl/spider.py) on top of the defaults here. Our own
 settings are prefixed VNNEWS_. Override any of them with `scrapy crawl -s NAME=VALUE`.
 """
 
@@ -13,14 +13,14 @@ BOT_NAME = "vnnews"
 
 # Spiders are generated from config/sites/*.yaml ($VNNEWS_CONFIG overrides the folder);
 # adding a site needs no Python, so there is no NEWSPIDER_MODULE for `scrapy genspider`.
-SPIDER_MODULES = ["crawler.spiders"]
+SPIDER_MODULES = ["crawler.crawl.sitespiders"]
 
 # --- vnnews ------------------------------------------------------------------------------
 
 # Where the corpus goes: <dir>/corpus/NNN_<id>.txt, manifest.jsonl, rejects.jsonl, raw/*.warc.gz.
 VNNEWS_OUTPUT = "output"
 
-# HOST:PORT of the loopback replica server (crawler/replica). When set, requests for every
+# HOST:PORT of the loopback replica server (replica/). When set, requests for every
 # configured site's domain go there with their original Host header; responses keep the
 # real URLs. Empty: crawl the real sites.
 VNNEWS_REPLICA = ""
@@ -38,7 +38,7 @@ VNNEWS_SITE_POLITENESS = True
 # (environment variable or -s VNNEWS_CONTACT=...) before crawling real sites.
 VNNEWS_CONTACT = os.environ.get("VNNEWS_CONTACT", "https://github.com/vnnews/vnnews")
 
-# --- incremental runs, locks, progress (crawler/state.py, crawler/incremental.py) -------------
+# --- incremental runs, locks, progress (crawler/corpus/state.py, crawler/crawl/incremental.py) -------------
 
 # Keep <output>/state/crawl.sqlite: articles already written or rejected are not fetched again
 # (listings, feeds and sitemaps always are); each run's counts feed `vnnews report`.
@@ -58,7 +58,7 @@ VNNEWS_LOCK_DIR = ""
 VNNEWS_PROGRESS = "auto"
 VNNEWS_PROGRESS_INTERVAL = 10
 
-# --- pending requests (crawler/scheduler.py) ------------------------------------------------
+# --- pending requests (crawler/crawl/scheduler.py) ------------------------------------------------
 
 # Requests waiting to be fetched are kept on disk, not in memory: one sitemap can name
 # 100,000 articles, and in memory each waiting request costs ~3 KB (463 MB at 100,000 URLs,
@@ -68,7 +68,7 @@ VNNEWS_PROGRESS_INTERVAL = 10
 # unlike Scrapy's JOBDIR. False: Scrapy's memory queues. `-s JOBDIR=DIR` still gives Scrapy's
 # own disk queues and resume, ignoring this setting.
 VNNEWS_DISK_QUEUE = True
-SCHEDULER = "crawler.scheduler.ScratchScheduler"
+SCHEDULER = "crawler.crawl.scheduler.ScratchScheduler"
 # Scrapy's defaults, named because the order must match: LIFO on disk as in memory, so both
 # settings crawl in the same order (depth first within a priority).
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleLifoDiskQueue"
@@ -85,7 +85,7 @@ USER_AGENT = f"vnnews/{__version__} (+{VNNEWS_CONTACT})"
 
 # robots.txt is obeyed. Scrapy treats a robots.txt answering 5xx (or not answering) as "allow
 # all"; we follow RFC 9309 instead: "disallow" skips the host for the run, the next run asks
-# again (crawler/middlewares.py, docs/faults.md). "allow" restores Scrapy's behaviour.
+# again (crawler/crawl/middlewares.py, docs/faults.md). "allow" restores Scrapy's behaviour.
 ROBOTSTXT_OBEY = True
 VNNEWS_ROBOTSTXT_UNAVAILABLE = "disallow"
 
@@ -127,7 +127,7 @@ DEPTH_LIMIT = 0
 MEMUSAGE_LIMIT_MB = 2048
 CLOSESPIDER_ERRORCOUNT = 200
 
-# --- spider output (crawler/pipelines.py) ------------------------------------------------------
+# --- spider output (crawler/crawl/pipelines.py) ------------------------------------------------------
 
 # Scrapy starts CONCURRENT_ITEMS asyncio tasks for every response to work through its
 # output (default 100: a tenth of the crawl's CPU went into creating them). A page gives
@@ -141,49 +141,49 @@ CONCURRENT_ITEMS = 4
 # Requests are fingerprinted on the canonical URL (crawler/urls.py): tracking parameters,
 # NFC/NFD slugs, http/https, www and CMS index.php variants are one page.
 # (REQUEST_FINGERPRINTER_IMPLEMENTATION no longer exists in Scrapy 2.19; the class is the API.)
-REQUEST_FINGERPRINTER_CLASS = "crawler.dupefilter.CanonicalRequestFingerprinter"
+REQUEST_FINGERPRINTER_CLASS = "crawler.crawl.dupefilter.CanonicalRequestFingerprinter"
 # Lets a redirect through when it only changes the spelling (http -> https), which the
 # canonical fingerprint alone would drop as a duplicate of the request it came from.
-DUPEFILTER_CLASS = "crawler.dupefilter.CanonicalDupeFilter"
+DUPEFILTER_CLASS = "crawler.crawl.dupefilter.CanonicalDupeFilter"
 
 # --- components ------------------------------------------------------------------------------
 
-DOWNLOAD_HANDLERS = {
-    "http": "crawler.replica_handler.ReplicaDownloadHandler",
-    "https": "crawler.replica_handler.ReplicaDownloadHandler",
-}
+# Scrapy's own download handlers fetch every page. Only when VNNEWS_REPLICA names a loopback
+# replica does this add-on put the replica's handler (replica/handler.py, test and demo
+# infrastructure outside the production package) in front of them.
+ADDONS = {"crawler.crawl.replica_routing.ReplicaRouting": 0}
 
-# Scrapy's downloader lets a site with `delay: 0` exceed its `concurrency` (crawler/downloader.py).
-DOWNLOADER = "crawler.downloader.SlotLimitedDownloader"
+# Scrapy's downloader lets a site with `delay: 0` exceed its `concurrency` (crawler/crawl/downloader.py).
+DOWNLOADER = "crawler.crawl.downloader.SlotLimitedDownloader"
 
 DOWNLOADER_MIDDLEWARES = {
     # replaced by subclasses that honour Retry-After and treat a 5xx robots.txt as "disallow"
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.UnavailableRobotsTxtMiddleware": 100,
+    "crawler.crawl.middlewares.UnavailableRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.crawl.middlewares.RetryAfterMiddleware": 550,
     # sees redirects before RedirectMiddleware (600), so a loop is an error, not a silent drop
-    "crawler.middlewares.RedirectLoopMiddleware": 610,
+    "crawler.crawl.middlewares.RedirectLoopMiddleware": 610,
 }
 
 # Every fetched page passes in order: archived raw, cleaned (article candidates), written.
 ITEM_PIPELINES = {
-    "crawler.archive.ArchivePipeline": 100,
-    "crawler.pipelines.CleanPipeline": 200,
-    "crawler.incremental.SincePipeline": 250,
-    "crawler.pipelines.CorpusPipeline": 300,
+    "crawler.crawl.pipelines.ArchivePipeline": 100,
+    "crawler.crawl.pipelines.CleanPipeline": 200,
+    "crawler.crawl.incremental.SincePipeline": 250,
+    "crawler.crawl.pipelines.CorpusPipeline": 300,
     # last: the state store is written only after the corpus committed the page
-    "crawler.incremental.StatePipeline": 400,
+    "crawler.crawl.incremental.StatePipeline": 400,
 }
 
 # Articles already done in an earlier run are never requested again (VNNEWS_STATE).
 SPIDER_MIDDLEWARES = {
-    "crawler.incremental.IncrementalMiddleware": 900,
+    "crawler.crawl.incremental.IncrementalMiddleware": 900,
 }
 
 EXTENSIONS = {
-    "crawler.progress.LiveProgress": 500,
-    "crawler.middlewares.NonHtmlGuard": 500,  # a PDF or image page is stopped after its headers
+    "crawler.crawl.progress.LiveProgress": 500,
+    "crawler.crawl.middlewares.NonHtmlGuard": 500,  # a PDF or image page is stopped after its headers
 }
 
 # No open ports on crawl machines: the telnet console and Scrapy 2.19's remote-control

@@ -1,7 +1,7 @@
 """Rebuild a corpus from the WARC archive with the current cleaners, without the network.
 
 Pages are replayed in archive order through the same clean-then-store steps as the
-crawl (crawler/processing.py), so with unchanged cleaners the rebuilt folder holds the
+crawl (crawler/corpus/outcome.py), so with unchanged cleaners the rebuilt folder holds the
 same files, numbers and manifest entries as the crawl wrote.
 """
 
@@ -11,11 +11,11 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from .archive import read_pages
-from .corpus import MANIFEST, CorpusWriter
-from .processing import clean_page, document_canonical, store_result
-from .siterules import SiteRules
-from .urls import Canonicalizer
+from crawler.corpus.archive import read_pages
+from crawler.corpus.writer import MANIFEST, CorpusWriter
+from crawler.corpus.outcome import clean_page, document_canonical, store_result
+from crawler.siterules import SiteRules
+from crawler.urls import Canonicalizer
 
 
 class NotFresh(ValueError):

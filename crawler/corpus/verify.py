@@ -1,7 +1,7 @@
 """Check an output folder's corpus against its manifest, read-only.
 
 The crawl promises that `manifest.jsonl` and `corpus/` always agree, even after kill -9
-(see crawler/corpus.py). This module is the independent check of that promise: it reads
+(see crawler/corpus/writer.py). This module is the independent check of that promise: it reads
 the bytes itself (never `read_jsonl`, which repairs a torn line) and reports every
 problem it finds, one per (file, kind), so an operator or a scheduler can act on it.
 
@@ -19,8 +19,8 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .corpus import CORPUS_DIR, DOC_NAME, LOCK, MANIFEST, TEMP_SUFFIX
-from .urls import url_id
+from crawler.corpus.writer import CORPUS_DIR, DOC_NAME, LOCK, MANIFEST, TEMP_SUFFIX
+from crawler.urls import url_id
 
 # Every manifest line carries these, with these types (None allowed only where listed).
 REQUIRED_FIELDS = {

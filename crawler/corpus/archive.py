@@ -15,7 +15,7 @@ default) every page is flushed and fsynced before `write` returns. In a crawl th
 ArchivePipeline writes with `fsync_each=False` (each page still flushed to the kernel
 before the cleaner sees it, so a kill -9 loses nothing) and the corpus writer's group
 commit calls `sync()` from its writer thread before it appends any manifest or rejects
-line (crawler/corpus.py): a page's record is durable before the corpus announces its
+line (crawler/corpus/writer.py): a page's record is durable before the corpus announces its
 document or rejection. A finished file is fsynced before it is renamed and closed.
 """
 
@@ -28,21 +28,18 @@ import io
 import logging
 import os
 import threading
-import weakref
 from http import HTTPStatus
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import NotConfigured
 from w3lib.url import safe_url_string
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from . import __version__
-from .items import PageItem
-from .shared import SharedWriters
+from crawler import __version__
+from crawler.corpus.page import PageItem
 
 logger = logging.getLogger(__name__)
 
@@ -195,51 +192,3 @@ def read_pages(raw_dir: str | os.PathLike) -> Iterator[PageItem]:
                         yield _page_from_record(record)
             except Exception as exc:  # warcio raises assorted errors on a torn gzip member
                 logger.warning("%s: stopped at a damaged record (an interrupted run?): %s", path, exc)
-
-
-# --- the Scrapy side ----------------------------------------------------------------------
-
-_archives: SharedWriters[WarcArchive] = SharedWriters()
-_open_by_folder: "weakref.WeakValueDictionary[Path, WarcArchive]" = weakref.WeakValueDictionary()
-
-
-def open_archive(raw_dir: str | os.PathLike) -> WarcArchive | None:
-    """The archive an ArchivePipeline of this process holds open on `raw_dir`, if any."""
-    archive = _open_by_folder.get(Path(raw_dir).resolve())
-    return archive if archive is not None and not archive.closed else None
-
-
-class ArchivePipeline:
-    """Item pipeline: archives every PageItem before it is cleaned. VNNEWS_ARCHIVE=False turns it off."""
-
-    def __init__(self, crawler, raw_dir: Path):
-        self.crawler = crawler
-        self.raw_dir = raw_dir
-        self.archive: WarcArchive | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("VNNEWS_ARCHIVE"):
-            raise NotConfigured("VNNEWS_ARCHIVE is off")
-        raw_dir = Path(crawler.settings.get("VNNEWS_OUTPUT") or "output") / RAW_DIR
-        return cls(crawler, raw_dir)
-
-    def open_spider(self) -> None:
-        # fsynced by the corpus writer's group commit, before the manifest lines (see above)
-        self.archive = _archives.acquire(self.raw_dir, self._make_archive)
-
-    def _make_archive(self, folder: Path) -> WarcArchive:
-        archive = WarcArchive(folder, self.crawler.settings.getint("VNNEWS_ARCHIVE_MAX_BYTES"), fsync_each=False)
-        _open_by_folder[folder] = archive  # SharedWriters hands the resolved folder
-        return archive
-
-    def close_spider(self) -> None:
-        if self.archive is not None:
-            _archives.release(self.raw_dir)
-            self.archive = None
-
-    def process_item(self, item):
-        if isinstance(item, PageItem) and self.archive is not None and item.fetch_fault is None:
-            self.archive.write(item)
-            self.crawler.stats.inc_value("archive/pages")
-        return item

@@ -19,18 +19,15 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.utils.response import get_base_url
 
-from . import __version__
-from .discovery import TooLarge, feed_entries, sitemap_entries
-from .items import PageItem
-from .middlewares import fault_of
-from .processing import document_canonical
-from .registry import load_canonicalizer, load_registry
-from .siterules import SiteRules
+from crawler import __version__
+from crawler.crawl.discovery import TooLarge, feed_entries, sitemap_entries
+from crawler.corpus.page import PageItem
+from crawler.crawl.faults import fault_of
+from crawler.crawl.requestmeta import KIND, LISTING_DEPTH, PUBLISHED, SITEMAP_DEPTH
+from crawler.corpus.outcome import document_canonical
+from crawler.registry import load_canonicalizer, load_registry
+from crawler.siterules import SiteRules
 
-KIND = "vnnews_kind"  # request meta: why the page was asked for (article, listing, feed, ...)
-LISTING_DEPTH = "vnnews_listing_depth"  # request meta: page number - 1 within a listing chain
-SITEMAP_DEPTH = "vnnews_sitemap_depth"  # request meta: nesting of sitemap indexes
-PUBLISHED = "vnnews_published"  # request meta: the article's date as a feed or sitemap gives it (--since)
 MAX_SITEMAP_DEPTH = 3
 ARTICLE_PRIORITY = 10  # fetch known articles before walking further down the listings
 
@@ -90,7 +87,7 @@ def _header_pairs(headers) -> list[tuple[bytes, bytes]]:
 
 
 class SiteSpider(scrapy.Spider):
-    """Base class; crawler/spiders/sites.py makes one subclass per config/sites/*.yaml."""
+    """Base class; crawler/crawl/sitespiders.py makes one subclass per config/sites/*.yaml."""
 
     site_name: str = ""
 
@@ -173,7 +170,7 @@ class SiteSpider(scrapy.Spider):
         item.canonical_url = document_canonical(item, self.canonical, self.is_own_article)
         return item
 
-    # download failures (crawler/middlewares.py, docs/faults.md) ------------------------------
+    # download failures (crawler/crawl/middlewares.py, docs/faults.md) ------------------------------
     def fetch_failed(self, failure) -> Iterator[PageItem]:
         """Errback: a download that failed after its retries is counted (faults/<reason>); an
         article candidate also becomes a rejection, so it is in rejects.jsonl and the state store

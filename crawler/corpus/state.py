@@ -9,7 +9,7 @@ Because the store only ever lags the corpus, it is reconciled with the manifest 
 rejects at every open, and rebuilt from them when lost (`vnnews state --rebuild`).
 
 SQLite in WAL mode, one connection per process (the crawlers of `vnnews crawl --all`
-share it, see crawler/shared.py). No Scrapy import: the report command reads it too.
+share it, see crawler/crawl/writers.py). No Scrapy import: the report command reads it too.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from typing import Callable, Iterable
 
 from cleaners.document import REJECT_REASONS
 
-from .corpus import MANIFEST, REJECTS
-from .urls import url_id
+from crawler.corpus.writer import MANIFEST, REJECTS
+from crawler.urls import url_id
 
 logger = logging.getLogger(__name__)
 

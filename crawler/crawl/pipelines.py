@@ -1,10 +1,10 @@
 """Item pipelines: clean the article candidates, then write the corpus.
 
-Order (crawler/settings.py ITEM_PIPELINES): ArchivePipeline (crawler/archive.py) keeps
+Order (crawler/crawl/settings.py ITEM_PIPELINES): ArchivePipeline keeps
 the raw page, CleanPipeline runs the cleaning core, CorpusPipeline writes through
-CorpusWriter. All crawlers of one process share the output folder's writer.
+CorpusWriter. All crawlers of one run share the output folder's writers (RunWriters).
 
-CorpusPipeline uses the writer's group commit (crawler/corpus.py): the outcome is known at
+CorpusPipeline uses the writer's group commit (crawler/corpus/writer.py): the outcome is known at
 once, the fsyncs happen on the writer's thread, and the item goes on to StatePipeline only
 once its document or rejection (and the archive before it) is durable, so the reactor
 never waits on the disk and the state store never runs ahead of the corpus.
@@ -14,19 +14,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scrapy.exceptions import NotConfigured
 from twisted.internet import defer
 
 from cleaners.cleaner import Cleaner
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from .archive import RAW_DIR, open_archive
-from .corpus import CorpusWriter
-from .items import PageItem
-from .processing import clean_page, store_result
-from .registry import load_registry
-from .shared import SharedWriters
-
-_corpus_writers: SharedWriters[CorpusWriter] = SharedWriters()
+from crawler.corpus.archive import RAW_DIR, WarcArchive
+from crawler.corpus.writer import CorpusWriter
+from crawler.corpus.page import PageItem
+from crawler.corpus.outcome import clean_page, store_result
+from crawler.registry import load_registry
+from crawler.crawl.writers import RunWriters
 
 
 def output_dir(settings) -> Path:
@@ -38,16 +37,17 @@ def group_commit_writer(folder: Path) -> CorpusWriter:
 
 
 class ArchiveSync:
-    """A corpus writer's before-commit hook: fsync the archive this process writes under
+    """A corpus writer's before-commit hook: fsync the archive the run writes under
     `<out>/raw`, if one is open (looked up at each commit, so the pipelines' opening and
     closing order does not matter; a closed archive was fsynced when its file was finished)."""
 
-    def __init__(self, raw_dir: Path):
+    def __init__(self, writers: RunWriters, raw_dir: Path):
+        self.writers = writers
         self.raw_dir = Path(raw_dir).resolve()
 
     def __call__(self) -> None:
-        archive = open_archive(self.raw_dir)
-        if archive is not None:
+        archive = self.writers.archives.get(self.raw_dir)
+        if archive is not None and not archive.closed:
             archive.sync()
 
     def __eq__(self, other) -> bool:
@@ -55,6 +55,41 @@ class ArchiveSync:
 
     def __hash__(self) -> int:
         return hash(self.raw_dir)
+
+
+class ArchivePipeline:
+    """Item pipeline: archives every PageItem before it is cleaned. VNNEWS_ARCHIVE=False turns it off."""
+
+    def __init__(self, crawler, raw_dir: Path):
+        self.crawler = crawler
+        self.raw_dir = raw_dir
+        self.writers = RunWriters.of(crawler)
+        self.archive: WarcArchive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("VNNEWS_ARCHIVE"):
+            raise NotConfigured("VNNEWS_ARCHIVE is off")
+        raw_dir = Path(crawler.settings.get("VNNEWS_OUTPUT") or "output") / RAW_DIR
+        return cls(crawler, raw_dir)
+
+    def open_spider(self) -> None:
+        # fsynced by the corpus writer's group commit, before the manifest lines (see above)
+        self.archive = self.writers.archives.acquire(self.raw_dir, self._make_archive)
+
+    def _make_archive(self, folder: Path) -> WarcArchive:
+        return WarcArchive(folder, self.crawler.settings.getint("VNNEWS_ARCHIVE_MAX_BYTES"), fsync_each=False)
+
+    def close_spider(self) -> None:
+        if self.archive is not None:
+            self.writers.archives.release(self.raw_dir)
+            self.archive = None
+
+    def process_item(self, item):
+        if isinstance(item, PageItem) and self.archive is not None and item.fetch_fault is None:
+            self.archive.write(item)
+            self.crawler.stats.inc_value("archive/pages")
+        return item
 
 
 class CleanPipeline:
@@ -84,6 +119,7 @@ class CorpusPipeline:
     def __init__(self, crawler, out_dir: Path):
         self.stats = crawler.stats
         self.out_dir = out_dir
+        self.writers = RunWriters.of(crawler)
         self.writer: CorpusWriter | None = None
 
     @classmethod
@@ -95,14 +131,14 @@ class CorpusPipeline:
         from twisted.internet import reactor
 
         self.reactor = reactor
-        self.writer = _corpus_writers.acquire(self.out_dir, group_commit_writer)
-        hook = ArchiveSync(self.out_dir / RAW_DIR)
+        self.writer = self.writers.corpus.acquire(self.out_dir, group_commit_writer)
+        hook = ArchiveSync(self.writers, self.out_dir / RAW_DIR)
         if hook not in self.writer.before_commit:
             self.writer.before_commit.append(hook)
 
     def close_spider(self) -> None:
         if self.writer is not None:
-            _corpus_writers.release(self.out_dir)
+            self.writers.corpus.release(self.out_dir)
             self.writer = None
 
     def process_item(self, item):

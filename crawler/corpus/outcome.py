@@ -17,8 +17,8 @@ from lxml.etree import ParserError
 
 from cleaners.document import REJECT_REASONS, CleanResult
 
-from .corpus import CorpusWriter
-from .items import PageItem
+from crawler.corpus.writer import CorpusWriter
+from crawler.corpus.page import PageItem
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.utils.request import RequestFingerprinter
 
-from .registry import load_canonicalizer
+from crawler.registry import load_canonicalizer
 
 
 _EMPTY_BODY = hashlib.sha1(b"").digest()

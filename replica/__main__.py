@@ -1,4 +1,4 @@
-"""``python -m crawler.replica [--port N] [--verbose]``: serve the replica sites."""
+"""``python -m replica [--port N] [--verbose]``: serve the replica sites."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from . import ReplicaServer, article_urls, replica_sites, site_domain
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m crawler.replica",
+    parser = argparse.ArgumentParser(prog="python -m replica",
                                      description="Serve the replica news sites on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     parser.add_argument("--verbose", action="store_true", help="log every request")

@@ -4,7 +4,7 @@ Scrapy keeps the requests waiting to be fetched in memory unless a JOBDIR is set
 naming 100,000 articles then holds 100,000 Request objects (and their fingerprints) at once,
 about 3 KB each. A JOBDIR moves them to disk queues, but it also makes Scrapy persist its
 duplicate filter and resume a stopped crawl from its own files, which are not crash-safe and
-would compete with the crawl-state store (crawler/state.py), the one thing that resumes a
+would compete with the crawl-state store (crawler/corpus/state.py), the one thing that resumes a
 vnnews crawl.
 
 ScratchScheduler is Scrapy's scheduler with its disk queues (SCHEDULER_DISK_QUEUE) in a

@@ -1,6 +1,6 @@
 """Write the sample-article fixtures from the replica's own renderer.
 
-    python -m crawler.replica.build_fixtures [--samples /work/shared/samples]
+    python -m replica.build_fixtures [--samples /work/shared/samples]
 
 For every article marked ``fixture:`` in the site data this writes
 ``tests/fixtures/sites/<site>/<fixture>.html`` (the page exactly as the replica

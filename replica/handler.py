@@ -11,8 +11,6 @@ HTTP handler unchanged.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
@@ -21,25 +19,8 @@ from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
-from .registry import load_registry
-
-_HOST_PORT = re.compile(r"^(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})$")
-
-
-def parse_replica(value: str) -> tuple[str, int]:
-    """'127.0.0.1:8080' -> ('127.0.0.1', 8080); a clear error for anything else."""
-    match = _HOST_PORT.match(value.strip())
-    if not match or not 0 < int(match.group("port")) < 65536:
-        raise ValueError(f"VNNEWS_REPLICA: expected HOST:PORT such as 127.0.0.1:8080, got {value!r}")
-    host = match.group("host").strip("[]")
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost"
-    if not loopback:  # the replica is a test fixture; it must never stand in for a real server
-        raise ValueError(f"VNNEWS_REPLICA: expected a loopback address (127.0.0.1, ::1, localhost), got {host!r}")
-    return host, int(match.group("port"))
-
+from crawler.crawl.replica_routing import parse_replica
+from crawler.registry import load_registry
 
 def to_replica(request: Request, host: str, port: int) -> Request:
     """The same request sent to http://HOST:PORT, with the real host in the Host header."""

@@ -77,7 +77,7 @@ def use_config(config: str | None) -> None:
 
 
 def configured_sites() -> list[str]:
-    from .registry import load_registry
+    from crawler.registry import load_registry
 
     try:
         return sorted(load_registry().sites)
@@ -103,7 +103,7 @@ def project_settings(overrides: dict):
     from scrapy.settings import Settings
 
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("crawler.crawl.settings", priority="project")
     settings.setdict(overrides, priority="cmdline")
     return settings
 
@@ -120,7 +120,7 @@ def run_spiders(sites: list[str], overrides: dict) -> list[SiteRun]:
     from scrapy.crawler import CrawlerProcess
 
     if overrides.get("VNNEWS_REPLICA"):
-        from .replica_handler import parse_replica
+        from crawler.crawl.replica_routing import parse_replica
 
         try:
             parse_replica(overrides["VNNEWS_REPLICA"])
@@ -129,20 +129,32 @@ def run_spiders(sites: list[str], overrides: dict) -> list[SiteRun]:
     settings = project_settings(overrides)
     check_run_options(settings)
     process = CrawlerProcess(settings)
-    crawlers = {}
     with crawl_locks(settings, sites):
-        for site in sites:
-            crawlers[site] = process.create_crawler(site)
-            process.crawl(crawlers[site])
+        crawlers = create_crawlers(process, sites)
+        for crawler in crawlers.values():
+            process.crawl(crawler)
         process.start()
     return [SiteRun(site, dict(crawler.stats.get_stats()) if crawler.stats else {})
             for site, crawler in crawlers.items()]
 
 
+def create_crawlers(process, sites: list[str]) -> dict:
+    """One crawler per site, all holding the same RunWriters: one corpus writer, archive and
+    state store per output folder for the whole run."""
+    from crawler.crawl.writers import RunWriters
+
+    writers = RunWriters()
+    crawlers = {}
+    for site in sites:
+        crawlers[site] = process.create_crawler(site)
+        writers.share_with(crawlers[site])
+    return crawlers
+
+
 def check_run_options(settings) -> None:
     """VNNEWS_SINCE and VNNEWS_MAX_ARTICLES, checked before anything starts."""
-    from .incremental import max_articles_setting, since_setting
-    from .progress import progress_enabled
+    from crawler.crawl.incremental import max_articles_setting, since_setting
+    from crawler.crawl.progress import progress_enabled
 
     try:
         since_setting(settings)
@@ -157,8 +169,8 @@ def crawl_locks(settings, sites: list[str]):
     """Hold every site's lock for the whole run, and make sure no other process writes the
     output folder, so the second of two overlapping runs stops at once with a clear message.
     (The crawl's own components take the same locks again: they are re-entrant.)"""
-    from .corpus import LOCK
-    from .state import SiteBusy, SiteLock, busy_sites, default_lock_dir
+    from crawler.corpus.writer import LOCK
+    from crawler.corpus.state import SiteBusy, SiteLock, busy_sites, default_lock_dir
 
     if not settings.getbool("VNNEWS_STATE"):
         yield
@@ -223,8 +235,8 @@ def print_summary(runs: list[SiteRun], out_dir: Path, stream=sys.stdout) -> None
 
 def this_runs_reports(runs: list[SiteRun], out_dir: Path) -> dict:
     """The state store's report of each site whose last recorded run is the one just ended."""
-    from .report import NoState, build_report
-    from .state import StateError
+    from crawler.corpus.report import NoState, build_report
+    from crawler.corpus.state import StateError
 
     try:
         reports = build_report(out_dir, [r.site for r in runs])
@@ -255,8 +267,8 @@ def _stats_figures(run: SiteRun) -> dict:
 
 def print_health_warnings(sites: list[str], out_dir: Path, stream=sys.stdout) -> None:
     """The sites whose template seems to have changed (`vnnews report --check`'s rule)."""
-    from .report import NoState, build_report, health_line, unhealthy
-    from .state import StateError
+    from crawler.corpus.report import NoState, build_report, health_line, unhealthy
+    from crawler.corpus.state import StateError
 
     try:
         flagged = unhealthy(build_report(out_dir, sites))

@@ -44,8 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
-from .urls import url_id
+from crawler import __version__
+from crawler.urls import url_id
 
 logger = logging.getLogger(__name__)
 

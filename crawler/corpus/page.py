@@ -27,11 +27,11 @@ class PageItem:
     response_headers: list[tuple[bytes, bytes]] = field(default_factory=list, repr=False)
     request_headers: list[tuple[bytes, bytes]] = field(default_factory=list, repr=False)
     method: str = "GET"
-    # set by the spider's errback when the download failed (a crawler.middlewares.Fault: reason,
+    # set by the spider's errback when the download failed (a crawler.crawl.faults.Fault: reason,
     # detail); the page then has no body, status 0, and is not archived
     fetch_fault: object | None = field(default=None, repr=False)
     # filled by CleanPipeline: a cleaners.document.CleanResult, or a crawl-level rejection
     clean_result: object | None = field(default=None, repr=False)
     # filled by CorpusPipeline (what store_result returned) or SincePipeline ("old"); read by
-    # StatePipeline (crawler/incremental.py), which records it once the corpus holds the page
+    # StatePipeline (crawler/crawl/incremental.py), which records it once the corpus holds the page
     outcome: str | None = None

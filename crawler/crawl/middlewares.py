@@ -13,7 +13,6 @@ Scrapy's defaults that we change, each for a reason found in
 - RedirectLoopMiddleware: a redirect back to a URL of its own chain is dropped silently by the
   duplicate filter (no errback, no stat); we stop it first, with a named error.
 - NonHtmlGuard: a PDF or an image at an article URL is not downloaded past its headers.
-- fault_of(): what a download failure means, as a rejection reason for rejects.jsonl.
 """
 
 from __future__ import annotations
@@ -32,6 +31,9 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import CancelledError, Deferred
+
+from crawler.crawl.faults import RedirectLoop, RobotsTxtUnavailable, media_type
+from crawler.crawl.requestmeta import KIND
 
 logger = logging.getLogger(__name__)
 
@@ -124,10 +126,6 @@ class RetryAfterMiddleware(RetryMiddleware):
 
 # --- robots.txt that cannot be read -----------------------------------------------------------
 
-class RobotsTxtUnavailable(IgnoreRequest):
-    """The host's robots.txt answered 5xx/429 or could not be fetched: nothing is fetched there."""
-
-
 @dataclass(frozen=True)
 class DisallowAll:
     """Stands in for a robots.txt parser when the file is unavailable; `why` goes in the reject."""
@@ -196,10 +194,6 @@ class UnavailableRobotsTxtMiddleware(RobotsTxtMiddleware):
 
 # --- redirect loops -----------------------------------------------------------------------------
 
-class RedirectLoop(IgnoreRequest):
-    """A redirect back to a URL already in the request's own redirect chain."""
-
-
 class RedirectLoopMiddleware:
     """Runs before Scrapy's RedirectMiddleware (higher order number: sees responses first). A
     redirect to a URL of its own chain (A→B→A, or A→A) would be dropped silently by the duplicate
@@ -236,10 +230,6 @@ NON_HTML_PREFIXES = ("application/pdf", "image/", "audio/", "video/", "font/", "
 GUARDED_KINDS = {"article", "listing", "page"}  # feeds and sitemaps may come gzip'd or as XML
 
 
-def media_type(content_type: bytes | None) -> str:
-    return (content_type or b"").split(b";")[0].strip().decode("latin-1").lower()
-
-
 class NonHtmlGuard:
     """Extension: stops the download of a page whose Content-Type says it is a document or media
     file, right after the headers (headers_received), so a 10 MB PDF costs one round trip. The
@@ -256,47 +246,7 @@ class NonHtmlGuard:
         return cls(crawler)
 
     def headers_received(self, headers, body_length, request):
-        from .spider import KIND
-
         kind = media_type(headers.get(b"Content-Type"))
         if request.meta.get(KIND, "page") in GUARDED_KINDS and kind.startswith(NON_HTML_PREFIXES):
             self.stats.inc_value(f"nonhtml/stopped/{kind}")
             raise StopDownload(fail=True)
-
-
-# --- what a failed download means ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Fault:
-    reason: str  # processing.CRAWL_REJECT_REASONS or cleaners.document.REJECT_REASONS
-    detail: str
-
-
-def _described(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def fault_of(exc: BaseException) -> Fault | None:
-    """The rejection a download failure stands for; None for a request dropped on purpose
-    (robots.txt forbids it, another component ignored it), which is only counted."""
-    if isinstance(exc, StopDownload):
-        response = getattr(exc, "response", None)
-        kind = media_type(response.headers.get(b"Content-Type")) if response is not None else "?"
-        return Fault("undecodable", f"Content-Type {kind}: not HTML, not downloaded")
-    if isinstance(exc, ResponseDataLossError):
-        return Fault("truncated", "the connection closed before the announced Content-Length arrived")
-    if isinstance(exc, (DownloadCancelledError, CancelledError)):
-        return Fault("too-large", _described(exc) if str(exc) else "larger than DOWNLOAD_MAXSIZE")
-    if isinstance(exc, RedirectLoop):
-        return Fault("redirect-loop", str(exc))
-    if isinstance(exc, RobotsTxtUnavailable):
-        return Fault("fetch-error", _described(exc))
-    if isinstance(exc, IgnoreRequest):
-        message = str(exc)
-        if "max redirections reached" in message:
-            return Fault("redirect-loop", "more redirects than REDIRECT_MAX_TIMES")
-        if "DOWNLOAD_MAXSIZE" in message:  # HttpCompressionMiddleware: a compression bomb
-            return Fault("too-large", message)
-        return None
-    return Fault("fetch-error", _described(exc))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from crawler.registry import load_registry
-from crawler.spider import SiteSpider
+from crawler.crawl.spider import SiteSpider
 
 
 def class_name(site_name: str) -> str:
