@@ -61,7 +61,7 @@ def extract_generic(tree, url, structured) -> DomExtraction:
         out.blocks.insert(0, Block(lead, "lead"))
     pages = PageMap(tree)
     headline = pages.find_headline(out.title)
-    out.blocks = _fit_to_region(out, pages, headline)
+    out.blocks = _fit_to_region(out, pages, headline, structured.get("description"))
     out.blocks = _drop_link_lines(out.blocks, anchors, out.removed)
     out.body_found = bool(out.blocks)
     positions = [pages.locate(b.text, headline) for b in out.blocks]
@@ -119,7 +119,8 @@ def _text_link_share(blocks, positions, pages: PageMap, long_anchors) -> float:
     return linked / total if total else 0.0
 
 
-def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None) -> list[Block]:
+def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None,
+                   description: str | None = None) -> list[Block]:
     """Trafilatura's paragraphs checked against the page's structure.
 
     The article region runs from the headline element to the end of the body container (the
@@ -157,7 +158,7 @@ def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None) -> 
         blocks = [blocks[i] for i in keep]
         positions = [positions[i] for i in keep]
     blocks, positions = _in_document_order(blocks, positions)
-    blocks, positions = _add_missed(blocks, positions, pages, start, first, last, headline)
+    blocks, positions = _add_missed(blocks, positions, pages, start, first, last, headline, description)
     blocks, positions = _drop_closing_teasers(out, blocks, positions, pages, headline)
     date = _date_near(pages, headline, first)
     if date:
@@ -204,7 +205,8 @@ def _in_document_order(blocks, positions):
     return [blocks[i] for i in order], [positions[i] for i in order]
 
 
-def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last: int, headline):
+def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last: int, headline,
+                description: str | None = None):
     """Captions between the headline and the end of the body, and subheadings standing between
     two extracted paragraphs of the body, that the extraction left out."""
     present = {fold_for_compare(b.text) for b in blocks}
@@ -224,7 +226,7 @@ def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last:
         # The lead (sapo): the first paragraph of prose between the headline and the body.
         lead = (not lead_found and headline is not None and headline < index < body_start
                 and block.kind == "body" and block.chars >= MIN_LEAD_CHARS and block.link_share < 0.2
-                and _lead_classed(block.element)
+                and (_lead_classed(block.element) or _is_description(block.text, description))
                 and not is_date_line(block.text) and not pages.under_teaser_title(index, headline))
         if lead:
             lead_found = True
@@ -265,6 +267,15 @@ def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last:
         merged_blocks.append(added)
         merged_positions.append(index)
     return merged_blocks, merged_positions
+
+
+def _is_description(text: str, description: str | None) -> bool:
+    """The page's own summary (og:description / meta description) shown under the headline."""
+    if not description:
+        return False
+    a, b = fold_for_compare(text), fold_for_compare(description)
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= MIN_LEAD_CHARS and longer.startswith(shorter[:max(MIN_LEAD_CHARS, len(shorter) - 3)])
 
 
 def _lead_classed(element) -> bool:
