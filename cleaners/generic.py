@@ -76,8 +76,9 @@ def extract_generic(tree, url, structured) -> DomExtraction:
         if rescued:
             # The extraction took the teasers under a short article: the article is the text
             # right under its headline. Never reject a headline over real paragraphs.
+            why = "teasers taken for the article" if out.not_article else "nothing extracted under the headline"
             for block in out.blocks:
-                out.removed.append(Removed("region: teasers taken for the article", block.text[:200], "region"))
+                out.removed.append(Removed(f"region: {why}", block.text[:200], "region"))
             out.blocks, out.not_article = rescued, None
             out.body_found = True
     if out.not_article is None and out.link_share > MAX_LINK_SHARE:
