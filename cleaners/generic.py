@@ -78,7 +78,7 @@ def extract_generic(tree, url, structured) -> DomExtraction:
             # right under its headline. Never reject a headline over real paragraphs.
             why = "teasers taken for the article" if out.not_article else "nothing extracted under the headline"
             for block in out.blocks:
-                out.removed.append(Removed(f"region: {why}", block.text[:200], "region"))
+                out.removed.append(Removed(why, block.text[:200], "region"))
             out.blocks, out.not_article = rescued, None
             out.body_found = True
     if out.not_article is None and out.link_share > MAX_LINK_SHARE:
@@ -148,11 +148,11 @@ def _fit_to_region(out: DomExtraction, pages: PageMap, headline: int | None,
     if sum(len(blocks[i].text) for i in outside) <= OUTSIDE_SHARE * total:
         for i in outside:
             where = "before the headline" if positions[i] < start else "after the body"
-            out.removed.append(Removed(f"region: {where}", blocks[i].text[:200], "region"))
+            out.removed.append(Removed(where, blocks[i].text[:200], "region"))
         bars = [i for i, p in enumerate(positions) if p is not None and i not in outside
                 and pages.blocks[p].is_link_bar and len(blocks[i].text) <= 1.5 * len(pages.blocks[p].text)]
         for i in bars:
-            out.removed.append(Removed("region: a row of links (menu, print/send toolbar)",
+            out.removed.append(Removed("a row of links (menu, print/send toolbar)",
                                        blocks[i].text[:200], "region"))
         outside = set(outside) | set(bars)
         keep = [i for i in range(len(blocks)) if i not in set(outside)]
@@ -190,7 +190,7 @@ def _drop_closing_teasers(out, blocks, positions, pages: PageMap, headline):
             or sum(len(b.text) for b in blocks[end:]) >= TEASER_SHARE * total):
         return blocks, positions  # mostly teasers: the listing verdict (and its rescue) decide
     for block in blocks[end:]:
-        out.removed.append(Removed("region: teaser after the article's last paragraph", block.text[:200], "region"))
+        out.removed.append(Removed("teaser after the article's last paragraph", block.text[:200], "region"))
     return blocks[:end], positions[:end]
 
 
