@@ -15,7 +15,7 @@ from .decode import DecodeError, decode_html
 from .document import CleanResult, Document, Rejected, Removal
 from .extract import Block, DomExtraction, css, extract_with_rules, parse_html
 from .generic import extract_generic, generic_lead, generic_title
-from .gates import DEFAULT_GATES, DEFAULT_MIN_CHARS, is_home_page  # noqa: F401 (re-exported)
+from .gates import DEFAULT_GATES
 from .siteconfig import ConfigRegistry, ResolvedSite
 from .steps import DEFAULT_STEPS, PageState, run_steps
 from .structured import structured_metadata
