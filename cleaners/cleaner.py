@@ -1,8 +1,10 @@
 """The cleaning core: page bytes (and URL, site) in, one corpus document or a rejection out.
 
     decode -> parse -> choose rules (site config, detected CMS profile, or generic)
-           -> structural extraction (selectors, or trafilatura in generic mode)
-           -> text steps (cleaners/steps.py) -> metadata -> gates (article, length, language)
+           -> structural extraction (selectors, cleaners/extract.py; or generic mode,
+              cleaners/generic.py: trafilatura checked against the article region)
+           -> text steps (cleaners/steps.py) -> gates (cleaners/gates.py: headline, article,
+              length, language; steps too) -> metadata
 """
 
 from __future__ import annotations
