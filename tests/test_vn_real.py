@@ -1,7 +1,8 @@
 """Golden floor on real Vietnamese news pages (../shared/benchmarks/vn-real and vn-real-2, hand-made gold).
 
 Every page goes through generic mode (`site="generic"`: no site config, no CMS profile), as a new
-user's `vnnews clean PAGE --url URL` on a site nobody configured. Each article's headline must equal
+user's `vnnews clean PAGE --url URL` on a site nobody configured (the pages' sites have real-page
+configs now, guarded by tests/test_site_fixtures.py; this file measures the generic path). Each article's headline must equal
 the gold's, paragraph precision/recall must not fall below the pinned floor, its publication day (and
 time, where the gold has one) and author must match the metadata (a missing author fails); pages that
 are not articles (home page, 404, redirect stub, category listings) must be rejected as `not-article`,
