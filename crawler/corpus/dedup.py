@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 from cleaners.vi.text import fold_for_compare, fold_for_dedup
 from crawler.corpus.writer import LOCK, MANIFEST, TEMP_SUFFIX
@@ -84,6 +84,7 @@ RARE_PARAGRAPH = 4  # one shared paragraph found in at most this many documents 
 MIN_SHINGLES = 10  # documents smaller than this are compared by Jaccard only
 PARAGRAPH_COPIED = 0.75  # share of a paragraph's shingles found in the other document
 BATCH = 2000  # documents per index transaction
+CACHE_BYTES = 384 << 20  # documents' keys kept for checking candidates (about 3 KB a document)
 SEED = 1
 
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -146,9 +147,11 @@ def _token_id(token: str) -> int:
 
 @dataclass
 class Key:
-    shingles: np.ndarray  # unique 32-bit shingle hashes (uint64 array)
+    shingles: np.ndarray  # unique 32-bit shingle hashes, sorted (uint32 array)
     paragraphs: list[int] = field(default_factory=list)  # 63-bit hashes of the long paragraphs
-    long_paragraphs: list[np.ndarray] = field(default_factory=list)  # their shingles
+    long_shingles: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    long_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # long_shingles: the long paragraphs' shingles end to end, long_sizes[i] of them for the i-th
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -165,7 +168,8 @@ def document_key(text: str) -> Key:
     Vectorised over the whole document: each paragraph's syllable ids are laid end to end,
     a paragraph shorter than a shingle padded with zeros to one shingle, and only the
     windows inside one paragraph are kept (per-paragraph numpy calls cost more than the
-    arithmetic on news-sized paragraphs)."""
+    arithmetic on news-sized paragraphs). The shingles are kept as uint32 (they are 32-bit
+    hashes): half the memory of a key, so the candidate cache holds twice the documents."""
     _, _, body = text.partition("\n")
     known = _token_ids.get
     ids: list[int] = []
@@ -180,7 +184,7 @@ def document_key(text: str) -> Key:
             ids.extend([0] * (SHINGLE - len(words)))
         runs.append((first, len(ids) - SHINGLE + 1 - first, len(words) >= MIN_PARAGRAPH))
     if not runs:
-        return Key(np.zeros(0, dtype=np.uint64), [])
+        return Key(np.zeros(0, dtype=np.uint32), [])
     arr = np.array(ids, dtype=np.uint64)
     n = len(arr) - SHINGLE + 1
     with np.errstate(over="ignore"):  # the rolling hash wraps modulo 2**64 on purpose
@@ -188,17 +192,21 @@ def document_key(text: str) -> Key:
         for j in range(1, SHINGLE):
             h += arr[j:j + n] * _MULT[j]
         h = h[np.concatenate([np.arange(first, first + count) for first, count, _ in runs])]
-        folded = (h >> np.uint64(32)) ^ (h & _MASK32)
-        para_keys, long_paragraphs, at = set(), [], 0
+        folded = ((h >> np.uint64(32)) ^ (h & _MASK32)).astype(np.uint32)
+        para_keys, long_parts, sizes, at = set(), [], [], 0
         for _, count, long in runs:
             if long:
                 # the paragraph's identity: the wrapped sum of its position-weighted 64-bit
                 # window hashes (same folded syllables in the same order, same key)
                 weights = np.arange(1, count + 1, dtype=np.uint64)
                 para_keys.add(int(np.add.reduce(h[at:at + count] * weights)) & _MASK63)
-                long_paragraphs.append(folded[at:at + count])
+                long_parts.append(folded[at:at + count])
+                sizes.append(count)
             at += count
-    return Key(_sorted_unique(folded), sorted(para_keys), long_paragraphs)
+    if not long_parts:
+        return Key(_sorted_unique(folded), [])
+    return Key(_sorted_unique(folded), sorted(para_keys), np.concatenate(long_parts),
+               np.array(sizes, dtype=np.int64))
 
 
 _SCRATCH: MinHash | None = None
@@ -217,17 +225,52 @@ def signature(key: Key) -> np.ndarray:
     return _SCRATCH.hashvalues.astype("<u4")
 
 
-class _Signature:
-    """What MinHashLSH reads of a MinHash (its hash values), without building one."""
+# odd multipliers folding a band's 8 values into one 64-bit key (any odd constants do)
+_BAND_MULT = (np.array([0x9E3779B97F4A7C15], dtype=np.uint64)
+              * (2 * np.arange(ROWS, dtype=np.uint64) + np.uint64(1)))
 
-    __slots__ = ("hashvalues",)
-    scheme = "affine32"  # datasketch's LSH refuses to mix sketches of different schemes
 
-    def __init__(self, hashvalues: np.ndarray):
-        self.hashvalues = hashvalues
+class BandTable:
+    """The LSH buckets: per band, the documents whose signature has the same 8 values there.
 
-    def __len__(self) -> int:
-        return len(self.hashvalues)
+    Own code instead of datasketch's MinHashLSH (measured at 100,000 documents): its storage
+    keeps a 32-byte bytes key and a list per bucket in each of the 14 bands plus a key -> bytes
+    list per document, about 4 KB a document, most of the run's memory; and each query and
+    insert byteswaps and copies every band. Here a band is folded into one 64-bit int (one
+    numpy expression for all 14 bands), a bucket holds one seq or a list of them, and a hit is
+    checked on the signatures themselves, so a folding collision never makes a candidate: the
+    candidates are exactly those of datasketch's LSH with params=(BANDS, ROWS)."""
+
+    def __init__(self, sigs: np.ndarray, row: dict[int, int]):
+        self.sigs, self.row = sigs, row
+        self.tables: list[dict[int, int | list[int]]] = [{} for _ in range(BANDS)]
+
+    @staticmethod
+    def keys(sig: np.ndarray) -> list[int]:
+        with np.errstate(over="ignore"):
+            return (sig.reshape(BANDS, ROWS).astype(np.uint64) * _BAND_MULT).sum(axis=1).tolist()
+
+    def query(self, sig: np.ndarray, keys: list[int]) -> set[int]:
+        found: set[int] = set()
+        for band, (table, key) in enumerate(zip(self.tables, keys)):
+            hit = table.get(key)
+            if hit is None:
+                continue
+            lo, hi = band * ROWS, band * ROWS + ROWS
+            for other in (hit if isinstance(hit, list) else (hit,)):
+                if other not in found and np.array_equal(self.sigs[self.row[other], lo:hi], sig[lo:hi]):
+                    found.add(other)
+        return found
+
+    def insert(self, seq: int, keys: list[int]) -> None:
+        for table, key in zip(self.tables, keys):
+            hit = table.get(key)
+            if hit is None:
+                table[key] = seq
+            elif isinstance(hit, list):
+                hit.append(seq)
+            else:
+                table[key] = [hit, seq]
 
 
 def compare(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -241,14 +284,14 @@ def compare(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 def copied_paragraphs(a: Key, b: Key) -> float:
     """The share of a's long paragraphs found in b (3/4 of a paragraph's shingles in b: a
     sentence edited or a dateline added still counts as copied); 0 below two paragraphs."""
-    if len(a.long_paragraphs) < 2 or not len(b.shingles):
+    if len(a.long_sizes) < 2 or not len(b.shingles):
         return 0.0
-    every = np.concatenate(a.long_paragraphs)
+    every = a.long_shingles
     at = np.searchsorted(b.shingles, every)  # b.shingles is sorted: one lookup for all paragraphs
     found = b.shingles[np.minimum(at, len(b.shingles) - 1)] == every
-    sizes = np.array([len(p) for p in a.long_paragraphs])
+    sizes = a.long_sizes
     shares = np.add.reduceat(found, np.concatenate(([0], np.cumsum(sizes)[:-1]))) / sizes
-    return float(np.count_nonzero(shares >= PARAGRAPH_COPIED)) / len(a.long_paragraphs)
+    return float(np.count_nonzero(shares >= PARAGRAPH_COPIED)) / len(sizes)
 
 
 def is_near_duplicate(a: Key, b: Key) -> tuple[bool, float, float]:
@@ -429,22 +472,46 @@ class DedupResult:
 
 
 class _ShingleCache:
-    """The shingle sets of recently compared documents (a candidate is read from its file)."""
+    """The shingle sets of the documents indexed, for checking candidates.
 
-    def __init__(self, out: Path, by_seq: dict[int, dict], size: int = 4096):
-        self.out, self.by_seq, self.size = out, by_seq, size
-        self.items: OrderedDict[int, Key] = OrderedDict()
+    A candidate whose key is not here is read from its file and keyed again; with the last
+    4,096 documents only, that was half the CPU time at 20,000 documents and grew with the
+    corpus (copies arrive far apart). A key is kept compact (shingles as uint32, the long
+    paragraphs' shingles as uint16 positions in them, no paragraph hashes), about 3 KB a
+    news article, and the cache is bounded by bytes: 100,000 documents fit."""
+
+    def __init__(self, out: Path, by_seq: dict[int, dict], budget: int = CACHE_BYTES):
+        self.out, self.by_seq, self.budget, self.used = out, by_seq, budget, 0
+        self.items: OrderedDict[int, tuple] = OrderedDict()
 
     def put(self, seq: int, key: Key) -> None:
-        self.items[seq] = key
-        self.items.move_to_end(seq)
-        if len(self.items) > self.size:
-            self.items.popitem(last=False)
+        shingles = key.shingles
+        if len(key.long_sizes):
+            where = np.searchsorted(shingles, key.long_shingles)
+            where = where.astype(np.uint16 if len(shingles) <= 0xFFFF else np.uint32)
+            item = (shingles, where, key.long_sizes)
+        else:
+            item = (shingles, None, None)
+        old = self.items.pop(seq, None)
+        if old is not None:
+            self.used -= self._size(old)
+        self.items[seq] = item
+        self.used += self._size(item)
+        while self.used > self.budget and len(self.items) > 1:
+            self.used -= self._size(self.items.popitem(last=False)[1])
+
+    @staticmethod
+    def _size(item: tuple) -> int:
+        return 300 + sum(a.nbytes for a in item if a is not None)  # 300: the objects around them
 
     def get(self, seq: int) -> Key:
-        if seq in self.items:
+        item = self.items.get(seq)
+        if item is not None:
             self.items.move_to_end(seq)
-            return self.items[seq]
+            shingles, where, sizes = item
+            if where is None:
+                return Key(shingles, [])
+            return Key(shingles, [], shingles[where], sizes)
         entry = self.by_seq[seq]
         text = (self.out / entry["file"]).read_text(encoding="utf-8")
         key = document_key(text)
@@ -511,7 +578,7 @@ def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress,
     # every signature in memory (45 MB at 100,000 documents): an LSH candidate whose estimated
     # Jaccard reaches 0.87 is a copy without reading its file again
     sigs = np.zeros((len(entries), NUM_PERM), dtype=np.uint32)
-    lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
+    lsh = BandTable(sigs, row)
     indexed: set[int] = set()
     for seq, doc_id, sig in db.execute("SELECT seq, id, sig FROM docs"):
         entry = by_seq.get(seq)
@@ -520,7 +587,7 @@ def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress,
                              f"does not list{' under that id' if entry else ''}: the index belongs to another "
                              "corpus or the manifest was replaced; run `vnnews dedup --rebuild`")
         sigs[row[seq]] = np.frombuffer(sig, dtype="<u4")
-        lsh.insert(seq, _Signature(sigs[row[seq]]), check_duplication=False)
+        lsh.insert(seq, lsh.keys(sigs[row[seq]]))
         indexed.add(seq)
     postings: dict[int, list[int]] = {}
     for key, seq in db.execute("SELECT key, seq FROM paragraphs ORDER BY rowid"):
@@ -541,8 +608,9 @@ def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress,
                              "run `vnnews verify`") from None
         key = document_key(text)
         sigs[row[seq]] = signature(key)
-        mh = _Signature(sigs[row[seq]])
-        similar = set(lsh.query(mh))
+        sig = sigs[row[seq]]
+        bands = lsh.keys(sig)
+        similar = lsh.query(sig, bands)
         candidates = set(similar)
         shared: dict[int, int] = {}
         for para in key.paragraphs:
@@ -557,7 +625,7 @@ def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress,
         for other in sorted(candidates):
             if uf.find(other) == uf.find(seq):
                 continue  # already in this document's cluster through another copy
-            estimate = np.count_nonzero(sigs[row[other]] == mh.hashvalues) / NUM_PERM if other in similar else 0.0
+            estimate = np.count_nonzero(sigs[row[other]] == sig) / NUM_PERM if other in similar else 0.0
             if estimate >= JACCARD:
                 near, jaccard, containment = True, estimate, estimate
             else:
@@ -567,13 +635,13 @@ def _index_new(out: Path, db: sqlite3.Connection, entries: list[dict], progress,
                 batch_pairs.append((a, b, round(jaccard, 4), round(containment, 4)))
                 uf.union(a, b)
         cache.put(seq, key)
-        lsh.insert(seq, mh, check_duplication=False)
+        lsh.insert(seq, bands)
         for para in key.paragraphs:
             seqs = postings.setdefault(para, [])
             if len(seqs) <= MAX_PARAGRAPH_POSTINGS:
                 seqs.append(seq)
                 batch_paras.append((para, seq))
-        batch_docs.append((seq, entry["id"], mh.hashvalues.tobytes()))
+        batch_docs.append((seq, entry["id"], sig.tobytes()))
         if len(batch_docs) >= batch or n == len(todo):
             _commit(db, batch_docs, batch_paras, batch_pairs)
             result.indexed += len(batch_docs)
