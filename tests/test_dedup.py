@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("datasketch")
@@ -74,6 +75,57 @@ def test_reordered_paragraphs_keep_their_shingles():
     a = dedup.document_key("T\n\n" + "\n\n".join(paras) + "\n")
     b = dedup.document_key("T\n\n" + "\n\n".join(reversed(paras)) + "\n")
     assert list(a.shingles) == list(b.shingles)
+
+
+def test_the_band_table_finds_exactly_the_candidates_of_datasketchs_lsh():
+    from datasketch import MinHashLSH
+
+    rng = np.random.default_rng(7)
+    # 300 signatures, many sharing some bands with an earlier one (copies), some with none
+    sigs = rng.integers(0, 2**32, size=(300, dedup.NUM_PERM), dtype=np.uint64).astype(np.uint32)
+    for i in range(1, 300, 2):
+        bands = rng.choice(dedup.BANDS, size=rng.integers(1, 4), replace=False)
+        for band in bands:
+            lo = band * dedup.ROWS
+            sigs[i, lo:lo + dedup.ROWS] = sigs[rng.integers(0, i), lo:lo + dedup.ROWS]
+    table = dedup.BandTable(sigs, {i: i for i in range(300)})
+    lsh = MinHashLSH(num_perm=dedup.NUM_PERM, params=(dedup.BANDS, dedup.ROWS))
+
+    class Sketch:  # what MinHashLSH reads of a MinHash
+        scheme = "affine32"
+
+        def __init__(self, values):
+            self.hashvalues = values
+
+        def __len__(self):
+            return len(self.hashvalues)
+
+    found = 0
+    for i in range(300):
+        keys = table.keys(sigs[i])
+        ours = table.query(sigs[i], keys)
+        assert ours == set(lsh.query(Sketch(sigs[i])))
+        found += len(ours)
+        table.insert(i, keys)
+        lsh.insert(i, Sketch(sigs[i]), check_duplication=False)
+    assert found >= 150
+
+
+def test_a_small_key_cache_gives_the_same_index_and_clusters(tmp_path, monkeypatch):
+    docs = _syndication_set()
+    results = []
+    for budget in (dedup.CACHE_BYTES, 1):  # 1 byte: every candidate is read from its file again
+        out = tmp_path / str(budget)
+        write(out, docs)
+        monkeypatch.setattr(dedup, "CACHE_BYTES", budget)
+        monkeypatch.setattr(dedup._ShingleCache.__init__, "__defaults__", (budget,))
+        dedup.deduplicate(out, {"site-a": ["Báo A"]})
+        db = sqlite3.connect(dedup.index_path(out))
+        results.append((db.execute("SELECT * FROM pairs ORDER BY a, b").fetchall(),
+                        db.execute("SELECT seq, sig FROM docs ORDER BY seq").fetchall(),
+                        (out / "clusters.jsonl").read_text(encoding="utf-8")))
+        db.close()
+    assert results[0] == results[1] and len(results[0][0]) == 2
 
 
 # --- pairs and clusters ------------------------------------------------------------------------
