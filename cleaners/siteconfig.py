@@ -149,6 +149,8 @@ class Site:
     canonical_rewrites: list[UrlRewrite] = field(
         [], doc="more canonical-URL rewrites, applied after the profile's")
     notes: str = field("", doc="anything a maintainer should know (placeholder domains, quirks)")
+    enabled: bool = field(True, doc="false: `vnnews crawl --all` skips the site (listed as disabled by "
+                                     "`vnnews sites`); naming it still crawls it")
 
     @property
     def base_url(self) -> str:
@@ -227,10 +229,15 @@ class ResolvedSite:
 class ConfigRegistry:
     """All profiles and sites of a config folder, loaded and validated once."""
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, skip_broken_sites: bool = False):
+        """skip_broken_sites: a site file with problems is left out and its problems kept in
+        `broken` (site name -> errors) instead of failing the whole folder, so one bad YAML
+        does not stop the other sites' crawl. Problems of profiles always fail the folder."""
         self.root = Path(root) if root else config_dir()
+        self.skip_broken_sites = skip_broken_sites
         self.profiles: dict[str, Profile] = {}
         self.sites: dict[str, Site] = {}
+        self.broken: dict[str, list[ConfigError]] = {}
         self._resolved: dict[str, ResolvedSite] = {}
         self._load()
 
@@ -248,8 +255,23 @@ class ConfigRegistry:
         for path in sorted((self.root / "sites").glob("*.yaml")):
             self._load_one(path, Site, self.sites, errors)
         errors.extend(self._check_references())
+        if errors and self.skip_broken_sites:
+            errors = self._set_aside_broken_sites(errors)
         if errors:
             raise ConfigErrors(errors)
+
+    def _set_aside_broken_sites(self, errors: list[ConfigError]) -> list[ConfigError]:
+        """Keep the errors of site files in self.broken (and drop those sites); return the rest."""
+        sites_dir = (self.root / "sites").resolve()
+        rest = []
+        for error in errors:
+            path = Path(error.file)
+            if path.suffix == ".yaml" and path.resolve().parent == sites_dir:
+                self.broken.setdefault(path.stem, []).append(error)
+                self.sites.pop(path.stem, None)
+            else:
+                rest.append(error)
+        return rest
 
     def _load_one(self, path: Path, cls, into: dict, errors: list) -> None:
         try:

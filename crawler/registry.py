@@ -14,7 +14,9 @@ from cleaners.siteconfig import ConfigRegistry, config_dir
 
 @lru_cache(maxsize=None)
 def _load(root: Path) -> ConfigRegistry:
-    return ConfigRegistry(root)
+    # A broken site file leaves that site out (registry.broken says why): one bad YAML must
+    # not stop the other sites' crawl. `vnnews crawl` reports the broken ones and fails.
+    return ConfigRegistry(root, skip_broken_sites=True)
 
 
 def load_registry(root: str | Path | None = None) -> ConfigRegistry:

@@ -27,6 +27,13 @@ def register(subparsers) -> None:
                         help="fetch at most N articles per site in this run")
     parser.add_argument("--progress", choices=("auto", "on", "off"),
                         help="live progress per site on stderr (default auto: when it is a terminal)")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log Scrapy's INFO lines (-vv: DEBUG); by default only warnings, the progress "
+                             "and the summary table")
+    parser.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper,
+                        help="log level (default WARNING, or INFO with --log-file)")
+    parser.add_argument("--log-file", metavar="FILE",
+                        help="write the log to FILE instead of stderr (level INFO unless --log-level)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (as scrapy crawl -s)")
     parser.set_defaults(run=run)
@@ -65,6 +72,16 @@ def run_options(args) -> dict:
     return options
 
 
+def log_settings(args) -> dict:
+    """Quiet by default: warnings only (the progress line and the summary are not log lines)."""
+    level = args.log_level or ("DEBUG" if args.verbose > 1 else "INFO" if args.verbose or args.log_file
+                               else "WARNING")
+    settings = {"LOG_LEVEL": level}
+    if args.log_file:
+        settings["LOG_FILE"] = args.log_file
+    return settings
+
+
 def parse_overrides(pairs: list[str]) -> dict:
     from crawler.crawl.runner import UsageError
 
@@ -82,19 +99,25 @@ def run(args) -> int:
 
     try:
         crawling.use_config(args.config)
-        sites = crawling.choose_sites(args.sites, args.all)
+        selection = crawling.select_sites(args.sites, args.all)
         overrides = parse_overrides(args.set)
         out_dir = Path(args.out or overrides.get("VNNEWS_OUTPUT") or "output")
         overrides["VNNEWS_OUTPUT"] = str(out_dir)
-        overrides = {**run_options(args), **overrides}
+        overrides = {**log_settings(args), **run_options(args), **overrides}
         if args.replica:  # loopback only, so no politeness delay; -s still wins
             overrides = {**crawling.replica_settings(args.replica), **overrides}
-        runs = crawling.run_spiders(sites, overrides)
+        for note in selection.notes:
+            print(f"vnnews crawl: {note}", file=sys.stderr)
+        for site, why in selection.not_run.items():
+            print(f"vnnews crawl: {site}: not run: {why}", file=sys.stderr)
+        runs = crawling.run_spiders(selection.sites, overrides) if selection.sites else []
     except crawling.UsageError as exc:
         print(f"vnnews crawl: {exc}", file=sys.stderr)
         return crawling.EXIT_USAGE
     except crawling.Busy as exc:
         print(f"vnnews crawl: {exc}", file=sys.stderr)
         return crawling.EXIT_BUSY
-    crawling.print_summary(runs, out_dir)
-    return crawling.exit_code(runs)
+    if runs:
+        crawling.print_summary(runs, out_dir)
+    crawling.print_failures(runs, selection.not_run)
+    return crawling.exit_code(runs, selection.not_run)

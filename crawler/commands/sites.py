@@ -43,7 +43,7 @@ def _row(cleaner, name: str, site, fixtures: Path) -> dict:
     pages = fixture_pages(name, fixtures)
     failing = [page.stem for page in pages if not _passes(cleaner, page)]
     return {"site": name, "domain": site.domains[0], "profile": site.profile, "verified": site.verified,
-            "fixtures": len(pages), "passing": len(pages) - len(failing), "failing": failing}
+            "enabled": site.enabled, "fixtures": len(pages), "passing": len(pages) - len(failing), "failing": failing}
 
 
 def _passes(cleaner, page: Path) -> bool:
@@ -56,10 +56,11 @@ def _passes(cleaner, page: Path) -> bool:
 
 
 def _status(row: dict) -> str:
+    disabled = "" if row["enabled"] else "  [disabled: crawl --all skips it]"
     if not row["fixtures"]:
-        return "NONE (the fixture test fails)"
+        return "NONE (the fixture test fails)" + disabled
     status = f"{row['passing']}/{row['fixtures']} pass"
-    return status if not row["failing"] else f"{status}, FAILING: {', '.join(row['failing'])}"
+    return (status if not row["failing"] else f"{status}, FAILING: {', '.join(row['failing'])}") + disabled
 
 
 def _print_table(rows: list[dict]) -> None:

@@ -276,6 +276,22 @@ class CrawlState:
         return added
 
 
+def replica_runs(out_dir: str | os.PathLike) -> int:
+    """How many runs recorded in the folder's store crawled a loopback replica (0 without a store).
+    Replica pages carry the real sites' URLs: a live crawl into such a folder would skip the
+    real articles as done and mix reconstructed pages into the corpus."""
+    path = state_dir(out_dir) / DB_NAME
+    if not path.exists():
+        return 0
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        try:
+            row = db.execute("SELECT COUNT(*) FROM runs WHERE json_extract(options, '$.replica') "
+                             "IS NOT NULL").fetchone()
+        except sqlite3.DatabaseError:
+            return 0
+    return int(row[0])
+
+
 def rebuild(out_dir: str | os.PathLike, canonical: Callable[[str], str]) -> tuple[Path, int]:
     """A fresh store from the manifest and the rejects; the old file is kept beside it as
     crawl.sqlite.old. Errors and duplicates are not in the corpus, so they are fetched once

@@ -51,8 +51,11 @@ def max_articles_setting(settings) -> int:
 
 def run_options(settings) -> dict:
     since = since_setting(settings)
-    return {"refresh": settings.getbool("VNNEWS_REFRESH"), "since": since.isoformat() if since else None,
-            "max_articles": max_articles_setting(settings)}
+    options = {"refresh": settings.getbool("VNNEWS_REFRESH"), "since": since.isoformat() if since else None,
+               "max_articles": max_articles_setting(settings)}
+    if settings.get("VNNEWS_REPLICA"):  # the run crawled a replica: a live crawl refuses this folder
+        options["replica"] = settings.get("VNNEWS_REPLICA")
+    return options
 
 
 def _canonicalizer(crawler):

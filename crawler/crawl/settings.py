@@ -34,9 +34,10 @@ VNNEWS_ARCHIVE_MAX_BYTES = 512 * 1024 * 1024
 # the tests turn it off for the loopback replica only; never for real sites.
 VNNEWS_SITE_POLITENESS = True
 
-# Who to contact about the crawler; goes into the User-Agent. Set it to your own address
-# (environment variable or -s VNNEWS_CONTACT=...) before crawling real sites.
-VNNEWS_CONTACT = os.environ.get("VNNEWS_CONTACT", "https://github.com/vnnews/vnnews")
+# Who to contact about the crawler (a URL or mailto:); goes into the User-Agent. Set it to your
+# own address (environment variable or -s VNNEWS_CONTACT=...) before crawling real sites: without
+# it the User-Agent is the bare "vnnews/VERSION" and a live crawl warns once.
+VNNEWS_CONTACT = os.environ.get("VNNEWS_CONTACT", "")
 
 # --- incremental runs, locks, progress (crawler/corpus/state.py, crawler/crawl/incremental.py) -------------
 
@@ -81,7 +82,7 @@ SCHEDULER_DEBUG = True
 
 # Identify ourselves; Common Crawl and most webmasters ask for a name and a contact.
 # The spider rebuilds it when VNNEWS_CONTACT is given on the command line.
-USER_AGENT = f"vnnews/{__version__} (+{VNNEWS_CONTACT})"
+USER_AGENT = f"vnnews/{__version__} (+{VNNEWS_CONTACT})" if VNNEWS_CONTACT else f"vnnews/{__version__}"
 
 # robots.txt is obeyed. Scrapy treats a robots.txt answering 5xx (or not answering) as "allow
 # all"; we follow RFC 9309 instead: "disallow" skips the host for the run, the next run asks

@@ -1,0 +1,187 @@
+"""Issue 11, "no silent failure": a crawl, a config or a page that goes wrong says so, exits
+non-zero and loses nothing for good. Each test reproduces one observed failure; the crawls are
+of one or two replica sites with few articles, a few seconds each."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+import crawler
+from replica import ReplicaServer
+
+REPO = Path(crawler.__file__).resolve().parent.parent
+SITE, OTHER = "baolaichau", "baovinhphuc"
+BROKEN_FIELD = "name: broken\ntitle: B\ndomains: [broken.example]\npoliteness: {delay: fast}\n"
+
+
+def vnnews(*args: str, env: dict | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=REPO, capture_output=True,
+                          text=stdin is None, timeout=180, input=stdin,
+                          env={**os.environ, **(env or {})})
+
+
+def closed_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens once the socket is closed
+
+
+def config_copy(tmp_path: Path, sites: dict[str, str | None]) -> Path:
+    """The shipped profiles with some sites: {name: None (copied as is) or the YAML text}."""
+    config = tmp_path / "config"
+    shutil.copytree(REPO / "config" / "profiles", config / "profiles")
+    (config / "sites").mkdir()
+    for name, text in sites.items():
+        target = config / "sites" / f"{name}.yaml"
+        if text is None:
+            shutil.copy(REPO / "config" / "sites" / f"{name}.yaml", target)
+        else:
+            target.write_text(text, encoding="utf-8")
+    return config
+
+
+@pytest.fixture(scope="module")
+def server():
+    with ReplicaServer() as running:
+        yield f"127.0.0.1:{running.port}"
+
+
+@pytest.fixture(scope="module")
+def replica_crawl(server, tmp_path_factory):
+    out = tmp_path_factory.mktemp("replica") / "out"
+    result = vnnews("crawl", SITE, "--replica", server, "--out", str(out), "--max-articles", "3")
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    return out, result
+
+
+# --- 2. a crawl that fails exits non-zero, naming the cause ---------------------------------------
+
+def test_a_site_whose_robots_txt_cannot_be_fetched_fails_naming_the_cause(tmp_path):
+    result = vnnews("crawl", SITE, "--replica", f"127.0.0.1:{closed_port()}", "--out", str(tmp_path / "out"))
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    failed = [line for line in result.stdout.splitlines() if line.startswith(f"  {SITE}: robots.txt")]
+    assert len(failed) == 1 and "refused" in failed[0], result.stdout
+
+
+def test_a_site_that_wrote_nothing_of_its_articles_fails(server, tmp_path):
+    text = (REPO / "config" / "sites" / f"{SITE}.yaml").read_text(encoding="utf-8")
+    assert "body: ['#article-body']" in text
+    config = config_copy(tmp_path, {SITE: text.replace("body: ['#article-body']", "body: ['#nothing']")})
+    result = vnnews("crawl", SITE, "--replica", server, "--out", str(tmp_path / "out"), "--config", str(config),
+                    "--max-articles", "3")
+    # generic extraction may still rescue a page; only a run that wrote nothing must fail
+    written = json.loads(vnnews("report", "--out", str(tmp_path / "out"), "--json").stdout)["sites"][0]["written"]
+    if written == 0:
+        assert result.returncode == 1, result.stdout
+        assert f"  {SITE}: wrote nothing of 3 article page(s) asked for" in result.stdout
+    else:
+        assert result.returncode == 0
+
+
+def test_a_healthy_run_exits_0_and_a_rerun_with_nothing_new_too(server, replica_crawl):
+    out, first = replica_crawl
+    assert "FAILED" not in first.stdout
+    again = vnnews("crawl", SITE, "--replica", server, "--out", str(out), "--max-articles", "3")
+    assert again.returncode == 0, again.stdout + again.stderr[-2000:]
+
+
+# --- 3. replica and live data never mix ----------------------------------------------------------
+
+def test_the_state_store_records_that_a_run_used_a_replica(replica_crawl):
+    out, _ = replica_crawl
+    with closing(sqlite3.connect(out / "state" / "crawl.sqlite")) as db:
+        options = [json.loads(row[0]) for row in db.execute("SELECT options FROM runs")]
+    assert options and all(o.get("replica") for o in options)
+
+
+def test_a_live_crawl_refuses_a_folder_holding_replica_data(replica_crawl):
+    out, _ = replica_crawl
+    before = (out / "manifest.jsonl").read_bytes()
+    result = vnnews("crawl", SITE, "--out", str(out))
+    assert result.returncode == 2
+    assert "holds replica data" in result.stderr and str(out) in result.stderr
+    assert (out / "manifest.jsonl").read_bytes() == before
+
+
+def test_the_demo_writes_into_its_own_folder():
+    from crawler.cli import build_parser
+
+    assert build_parser().parse_args(["demo"]).out == "output/demo"
+
+
+# --- 4. switching sites off; one broken YAML does not stop the others ------------------------------
+
+def test_all_skips_disabled_sites_and_a_broken_one_crawling_the_rest(server, tmp_path):
+    other = (REPO / "config" / "sites" / f"{OTHER}.yaml").read_text(encoding="utf-8")
+    config = config_copy(tmp_path, {SITE: None, OTHER: other + "\nenabled: false\n",
+                                    "broken": BROKEN_FIELD})
+    result = vnnews("crawl", "--all", "--replica", server, "--out", str(tmp_path / "out"), "--config", str(config),
+                    "--max-articles", "2")
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    assert f"skipped (enabled: false): {OTHER}" in result.stderr
+    assert "  broken: not run: invalid configuration: " in result.stdout
+    assert "broken.yaml:4: politeness.delay" in result.stdout
+    sites = {json.loads(line)["site"] for line in (tmp_path / "out" / "manifest.jsonl").read_text().splitlines()}
+    assert sites == {SITE}
+
+
+def test_the_placeholder_sites_are_disabled_and_listed_so(tmp_path):
+    from cleaners.siteconfig import ConfigRegistry
+
+    sites = ConfigRegistry(REPO / "config").sites
+    assert {name for name, site in sites.items() if not site.enabled} == {"backan-news", "backan-nukeviet"}
+    config = config_copy(tmp_path, {SITE: None, "backan-news": None})
+    listed = vnnews("sites", "--config", str(config), "--json")
+    rows = {row["site"]: row for row in map(json.loads, listed.stdout.splitlines())}
+    assert rows["backan-news"]["enabled"] is False and rows[SITE]["enabled"] is True
+
+
+def test_a_named_site_with_a_broken_yaml_is_a_usage_error_naming_the_line(tmp_path):
+    config = config_copy(tmp_path, {SITE: None, "broken": "name: broken\ntitle: [unclosed\n"})
+    result = vnnews("crawl", "broken", "--out", str(tmp_path / "out"), "--config", str(config))
+    assert result.returncode == 2
+    assert "site broken: invalid configuration: " in result.stderr and "broken.yaml:3" in result.stderr
+
+
+# --- 6. quiet by default ------------------------------------------------------------------------------
+
+def test_a_crawl_is_quiet_by_default(replica_crawl):
+    _, result = replica_crawl
+    assert "INFO" not in result.stderr and "Dumping Scrapy stats" not in result.stderr, result.stderr[:2000]
+    assert f"{SITE}  " in result.stdout  # the summary table
+
+
+def test_log_file_takes_the_log(server, tmp_path):
+    log = tmp_path / "crawl.log"
+    result = vnnews("crawl", SITE, "--replica", server, "--out", str(tmp_path / "out"), "--max-articles", "1",
+                    "--log-file", str(log))
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "INFO" in log.read_text(encoding="utf-8") and "INFO" not in result.stderr
+
+
+# --- 8. the User-Agent names nothing that does not exist ------------------------------------------
+
+def test_the_default_user_agent_names_no_made_up_address():
+    from crawler.crawl.runner import project_settings
+
+    settings = project_settings({"VNNEWS_CONTACT": ""})
+    assert "github" not in settings.get("USER_AGENT") and settings.get("USER_AGENT").startswith("vnnews/")
+
+
+def test_a_live_crawl_without_contact_warns():
+    from crawler.crawl.runner import contact_warning, project_settings
+
+    assert "VNNEWS_CONTACT" in contact_warning(project_settings({"VNNEWS_CONTACT": ""}))
+    assert contact_warning(project_settings({"VNNEWS_CONTACT": "mailto:a@example.org"})) is None
+    assert contact_warning(project_settings({"VNNEWS_CONTACT": "", "VNNEWS_REPLICA": "127.0.0.1:1"})) is None
