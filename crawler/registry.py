@@ -12,23 +12,33 @@ from pathlib import Path
 from cleaners.siteconfig import ConfigRegistry, config_dir
 
 
+_lenient = False
+
+
+def skip_broken_sites(on: bool = True) -> None:
+    """`vnnews crawl` (crawler/crawl/runner.py) turns this on before anything loads the configs:
+    a broken site file then leaves that site out (registry.broken says why) instead of stopping
+    every site; the crawl reports it and exits 1. Off (the default) for `scrapy` and scrapyd,
+    where a broken file fails the spider import with its file, line and field."""
+    global _lenient
+    _lenient = on
+
+
 @lru_cache(maxsize=None)
-def _load(root: Path) -> ConfigRegistry:
-    # A broken site file leaves that site out (registry.broken says why): one bad YAML must
-    # not stop the other sites' crawl. `vnnews crawl` reports the broken ones and fails.
-    return ConfigRegistry(root, skip_broken_sites=True)
+def _load(root: Path, lenient: bool) -> ConfigRegistry:
+    return ConfigRegistry(root, skip_broken_sites=lenient)
 
 
 def load_registry(root: str | Path | None = None) -> ConfigRegistry:
     """The registry of `root`, else of $VNNEWS_CONFIG, else of config/ in the repository."""
-    return _load(Path(root).resolve() if root else config_dir().resolve())
+    return _load(Path(root).resolve() if root else config_dir().resolve(), _lenient)
 
 
 @lru_cache(maxsize=None)
 def _canonicalizer(root: Path):
     from crawler.urls import Canonicalizer
 
-    return Canonicalizer(_load(root))
+    return Canonicalizer(load_registry(root))
 
 
 def load_canonicalizer(root: str | Path | None = None):

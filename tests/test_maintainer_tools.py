@@ -317,6 +317,7 @@ def test_from_new_site_to_passing_fixtures(vnnews, config_copy, tmp_path):
     listed = vnnews("sites", "--json", *args)
     row = next(json.loads(line) for line in listed.stdout.splitlines() if '"nvdemo"' in line)
     assert row == {"site": "nvdemo", "domain": "nvdemo.vn", "profile": "nukeviet4", "verified": "replica",
+                   "enabled": True,
                    "fixtures": 1, "passing": 1, "failing": []}
 
 
@@ -353,7 +354,8 @@ def test_sites_table_names_failing_pages(vnnews, fixtures_copy):
     assert lines[0].split() == ["site", "domain", "profile", "verified", "fixtures"]
     assert any(line.startswith("baolaichau ") and "0/1 pass, FAILING: sample-004" in line for line in lines)
     assert any(line.startswith("backancity ") and "NONE" in line for line in lines)
-    assert any(line.startswith("backan-nukeviet ") and line.endswith("1/1 pass") for line in lines)
+    assert any(line.startswith("backan-nukeviet ") and line.endswith("1/1 pass  [disabled: crawl --all skips it]")
+               for line in lines)
 
 
 # --- fixtures -------------------------------------------------------------------------------

@@ -149,7 +149,9 @@ def after_redesign(tmp_path_factory):
         after = vnnews("crawl", CHANGED, STEADY, "--replica", replica, "--out", str(out), "--refresh",
                        "--config", str(changed_config(tmp)))
     assert before.returncode == 0, before.stderr[-3000:]
-    assert after.returncode == 0, after.stderr[-3000:]
+    # every article page of the changed site rejected: the run failed, and says which site and why
+    assert after.returncode == 1, after.stderr[-3000:]
+    assert f"  {CHANGED}: wrote nothing of " in after.stdout and f"  {STEADY}: wrote" not in after.stdout
     return out, before, after
 
 

@@ -101,7 +101,9 @@ def configured_sites() -> list[str]:
 
 
 def _registry():
-    from crawler.registry import load_registry
+    from crawler.registry import load_registry, skip_broken_sites
+
+    skip_broken_sites()  # one broken site YAML must not stop the others (select_sites reports it)
 
     try:
         return load_registry()
