@@ -6,6 +6,8 @@ same ConfigRegistry; parsing and validating the YAML once keeps them consistent.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,3 +48,11 @@ def load_canonicalizer(root: str | Path | None = None):
     spider, the incremental middleware, the fingerprinter and the dupefilter canonicalize the
     same links, and a cache each made every sitemap URL be worked out several times."""
     return _canonicalizer(Path(root).resolve() if root else config_dir().resolve())
+
+
+def config_hash(site_name: str, root: str | Path | None = None) -> str:
+    """A short hash of the site's config with its profile chain applied: what the state store
+    records with each outcome, so a cleaner rejection is retried once the config changed."""
+    resolved = load_registry(root).resolve(site_name)
+    text = repr(dataclasses.asdict(resolved))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

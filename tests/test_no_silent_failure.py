@@ -185,3 +185,101 @@ def test_a_live_crawl_without_contact_warns():
     assert "VNNEWS_CONTACT" in contact_warning(project_settings({"VNNEWS_CONTACT": ""}))
     assert contact_warning(project_settings({"VNNEWS_CONTACT": "mailto:a@example.org"})) is None
     assert contact_warning(project_settings({"VNNEWS_CONTACT": "", "VNNEWS_REPLICA": "127.0.0.1:1"})) is None
+
+
+# --- 1. a wrong config loses nothing for good --------------------------------------------------------
+
+def _page(url: str, outcome: str, reason: str | None = None, fetched_at: str = "2026-01-01T00:00:00Z", **kw):
+    from crawler.corpus.state import PageRecord
+
+    return PageRecord(keys=[url], site="s", url=url, fetched_at=fetched_at, status=200, outcome=outcome,
+                      reason=reason, **kw)
+
+
+def test_a_cleaner_rejection_is_retried_once_the_config_or_the_version_changed(tmp_path):
+    from crawler.corpus.state import REJECTED, CrawlState, Retry
+
+    with closing(CrawlState(tmp_path)) as state:
+        state.record(None, _page("u/not-article", REJECTED, "not-article", config_hash="A", version="1"))
+        state.record(None, _page("u/english", REJECTED, "not-vietnamese", config_hash="A", version="1"))
+        same, changed, release = Retry("A", "1"), Retry("B", "1"), Retry("A", "2")
+        assert state.is_done("u/not-article", same)
+        assert not state.is_done("u/not-article", changed) and not state.is_done("u/not-article", release)
+        assert state.is_done("u/english", changed)  # a verdict on the page itself stays final
+        forced = Retry("A", "1", rejected=True, rejected_since="2025-12-01", before="2026-06-01T00:00:00Z")
+        assert not state.is_done("u/not-article", forced)
+        assert state.is_done("u/not-article", Retry("A", "1", rejected=True, rejected_since="2026-02-01",
+                                                    before="2026-06-01T00:00:00Z"))
+
+
+def test_failed_fetches_back_off(tmp_path):
+    from crawler.corpus.state import ERROR, CrawlState, Retry, utc_now
+
+    retry = Retry("A", "1")
+    with closing(CrawlState(tmp_path)) as state:
+        state.record(None, _page("u", ERROR, "fetch-error", fetched_at=utc_now()))
+        assert not state.is_done("u", retry)  # the first retry: on the next run
+        state.record(None, _page("u", ERROR, "fetch-error", fetched_at=utc_now()))
+        assert state.is_done("u", retry)  # the second failure in a row waits an hour
+        assert not state.is_done("u", Retry("A", "1", backoff_base_hours=0.0))
+
+
+def test_a_version_1_store_is_migrated_and_its_rejections_can_be_retried(tmp_path):
+    from crawler.corpus.state import SCHEMA, CrawlState, Retry
+
+    old_schema = SCHEMA.replace("    run_id     INTEGER,", "    run_id     INTEGER").split("    config_hash")[0]
+    old_schema += ");" + SCHEMA.split("    attempts   INTEGER            -- failed fetches in a row (outcome error), "
+                                      "for the backoff\n);")[1]
+    (tmp_path / "state").mkdir()
+    with closing(sqlite3.connect(tmp_path / "state" / "crawl.sqlite")) as db:
+        db.executescript(old_schema)
+        db.execute("INSERT INTO meta VALUES ('schema', '1')")
+        db.execute("INSERT INTO urls (key, site, url, outcome, reason) VALUES ('u', 's', 'u', 'rejected', "
+                   "'not-article')")
+        db.commit()
+    with closing(CrawlState(tmp_path)) as state:
+        assert state.is_done("u", Retry("A", "1"))  # recorded under an unknown config: left alone...
+        assert not state.is_done("u", Retry("A", "1", rejected=True, before="2026-06-01T00:00:00Z"))  # ...but retried
+        assert state.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == "2"
+
+
+def test_rejects_say_which_reasons_are_final_and_which_are_retried(tmp_path):
+    from crawler.corpus.writer import CorpusWriter
+
+    with CorpusWriter(tmp_path) as writer:
+        writer.reject("https://a.vn/1", "s", "not-article", "no article body")
+        writer.reject("https://a.vn/2", "s", "http-error", "HTTP 404")
+        writer.reject("https://a.vn/3", "s", "fetch-error", "TimeoutError")
+    lines = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert [line["retry"] for line in lines] == ["on-change", "final", "next-run"]
+
+
+def broken_body_config(tmp_path: Path) -> Path:
+    text = (REPO / "config" / "sites" / f"{SITE}.yaml").read_text(encoding="utf-8")
+    return config_copy(tmp_path, {SITE: text.replace("body: ['#article-body']", "body: ['#nothing']")})
+
+
+def manifest_sites(out: Path) -> list[str]:
+    path = out / "manifest.jsonl"
+    return [json.loads(line)["site"] for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_after_the_config_is_fixed_the_rejected_articles_are_fetched_again(server, tmp_path):
+    out = tmp_path / "out"
+    broken = vnnews("crawl", SITE, "--replica", server, "--out", str(out), "--config",
+                    str(broken_body_config(tmp_path / "a")), "--max-articles", "3")
+    assert "not-article" in broken.stdout and manifest_sites(out).count(SITE) == 0, broken.stdout
+    fixed = vnnews("crawl", SITE, "--replica", server, "--out", str(out), "--max-articles", "3")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr[-2000:]
+    assert manifest_sites(out).count(SITE) == 3
+
+
+def test_retry_rejected_recleans_from_the_archive_without_the_network(server, tmp_path):
+    out = tmp_path / "out"
+    vnnews("crawl", SITE, "--replica", server, "--out", str(out), "--config",
+           str(broken_body_config(tmp_path / "a")), "--max-articles", "3")
+    assert manifest_sites(out).count(SITE) == 0
+    offline = f"127.0.0.1:{closed_port()}"  # the network is gone: only the archive can help
+    retried = vnnews("crawl", SITE, "--replica", offline, "--out", str(out), "--retry-rejected")
+    assert "re-cleaned 3 rejected page(s) from the archive: written 3" in retried.stderr, retried.stderr[-2000:]
+    assert manifest_sites(out).count(SITE) == 3

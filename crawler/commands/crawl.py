@@ -22,7 +22,13 @@ def register(subparsers) -> None:
                         help="fetch every article again, even those an earlier run wrote or rejected")
     parser.add_argument("--since", metavar="YYYY-MM-DD", type=since_date,
                         help="skip articles published before this day (dated by the feed, the sitemap, "
-                             "or else the page itself)")
+                             "or else the page itself); with --retry-rejected, also retry only the "
+                             "rejections recorded on or after this day")
+    parser.add_argument("--retry-rejected", action="store_true",
+                        help="try again the articles the cleaner rejected (not-article, too-short, garbled): "
+                             "re-cleaned from the WARC archive without the network where archived, else "
+                             "fetched again (they are retried by themselves when the site's config or "
+                             "vnnews changed)")
     parser.add_argument("--max-articles", metavar="N", type=article_budget,
                         help="fetch at most N articles per site in this run")
     parser.add_argument("--progress", choices=("auto", "on", "off"),
@@ -69,6 +75,11 @@ def run_options(args) -> dict:
         options["VNNEWS_MAX_ARTICLES"] = args.max_articles
     if args.progress:
         options["VNNEWS_PROGRESS"] = args.progress
+    if args.retry_rejected:
+        from crawler.corpus.state import utc_now
+
+        options["VNNEWS_RETRY_REJECTED"] = True
+        options["VNNEWS_RUN_STARTED"] = utc_now()  # rejections recorded from now on are this run's
     return options
 
 
@@ -94,6 +105,24 @@ def parse_overrides(pairs: list[str]) -> dict:
     return overrides
 
 
+def retry_archived(sites: list[str], out_dir: Path, overrides: dict) -> None:
+    """--retry-rejected: re-clean the archived rejected pages first (no network), then crawl."""
+    from crawler.corpus.reprocess import retry_from_archive
+    from crawler.corpus.state import Retry, SiteBusy
+    from crawler.crawl import runner as crawling
+    from crawler.registry import load_registry
+
+    retry = Retry(rejected=True, rejected_since=overrides.get("VNNEWS_SINCE") or None,
+                  before=overrides["VNNEWS_RUN_STARTED"])
+    try:
+        counts = retry_from_archive(out_dir, sites, load_registry(), retry)
+    except SiteBusy as exc:
+        raise crawling.Busy(str(exc)) from None
+    if counts:
+        done = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()) if name != "re-cleaned")
+        print(f"re-cleaned {counts['re-cleaned']} rejected page(s) from the archive: {done}", file=sys.stderr)
+
+
 def run(args) -> int:
     from crawler.crawl import runner as crawling
 
@@ -110,6 +139,8 @@ def run(args) -> int:
             print(f"vnnews crawl: {note}", file=sys.stderr)
         for site, why in selection.not_run.items():
             print(f"vnnews crawl: {site}: not run: {why}", file=sys.stderr)
+        if args.retry_rejected and selection.sites:
+            retry_archived(selection.sites, out_dir, overrides)
         runs = crawling.run_spiders(selection.sites, overrides) if selection.sites else []
     except crawling.UsageError as exc:
         print(f"vnnews crawl: {exc}", file=sys.stderr)

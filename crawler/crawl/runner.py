@@ -80,7 +80,9 @@ class SiteRun:
         if not self.pages:
             first = stats.get("faults/first")
             return "fetched nothing" + (f" ({first})" if first else "")
-        asked = int(stats.get("incremental/article_requests", 0)) - int(
+        # article pages asked for that were not the retry of a failed fetch (a site whose only
+        # article is a page that keeps failing is not a failed run: the error is retried)
+        asked = int(stats.get("incremental/article_requests/fresh", 0)) - int(
             stats.get("incremental/older_than_since/fetched", 0))
         if asked > 0 and not self.written and not self.duplicates:
             rejected = ", ".join(f"{reason} {n}" for reason, n in self.rejections.items())

@@ -49,6 +49,13 @@ VNNEWS_REFRESH = False
 # YYYY-MM-DD: skip articles published before this day, when a feed, a sitemap or the cleaned
 # page dates them (option --since). Empty: no bound.
 VNNEWS_SINCE = ""
+# Fetch again (or re-clean from the archive) the articles the cleaner rejected (not-article,
+# too-short, garbled) in earlier runs (option --retry-rejected; with --since, those rejected on
+# or after that day). Without it they are retried when the site's config or vnnews changed.
+VNNEWS_RETRY_REJECTED = False
+# Failed fetches (fetch-error, http 5xx, truncated...) are fetched again on the next run, then
+# after 1, 2, 4... of these hours (at most a week) from the last attempt (crawler/corpus/retry.py).
+VNNEWS_RETRY_BACKOFF_HOURS = 1.0
 # At most this many article requests per site and run (option --max-articles); 0: no limit.
 VNNEWS_MAX_ARTICLES = 0
 # Where the per-site locks live. Empty: <output>/state/locks. Point every output folder of a
