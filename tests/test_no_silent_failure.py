@@ -269,9 +269,13 @@ def test_after_the_config_is_fixed_the_rejected_articles_are_fetched_again(serve
     broken = vnnews("crawl", SITE, "--replica", server, "--out", str(out), "--config",
                     str(broken_body_config(tmp_path / "a")), "--max-articles", "3")
     assert "not-article" in broken.stdout and manifest_sites(out).count(SITE) == 0, broken.stdout
-    fixed = vnnews("crawl", SITE, "--replica", server, "--out", str(out), "--max-articles", "3")
+    rejected = {json.loads(line)["url"] for line in (out / "rejects.jsonl").read_text().splitlines()
+                if json.loads(line)["reason"] == "not-article"}
+    assert len(rejected) == 3
+    fixed = vnnews("crawl", SITE, "--replica", server, "--out", str(out))
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr[-2000:]
-    assert manifest_sites(out).count(SITE) == 3
+    written = {json.loads(line)["url"] for line in (out / "manifest.jsonl").read_text().splitlines()}
+    assert rejected <= written, fixed.stdout
 
 
 def test_retry_rejected_recleans_from_the_archive_without_the_network(server, tmp_path):
@@ -283,3 +287,67 @@ def test_retry_rejected_recleans_from_the_archive_without_the_network(server, tm
     retried = vnnews("crawl", SITE, "--replica", offline, "--out", str(out), "--retry-rejected")
     assert "re-cleaned 3 rejected page(s) from the archive: written 3" in retried.stderr, retried.stderr[-2000:]
     assert manifest_sites(out).count(SITE) == 3
+
+
+# --- 13. bad input to vnnews clean -----------------------------------------------------------------
+
+def test_a_gzip_bomb_is_too_large_without_being_inflated(tmp_path):
+    import gzip
+
+    from crawler.commands.clean import max_page_bytes
+
+    bomb = tmp_path / "bomb.html.gz"
+    bomb.write_bytes(gzip.compress(b"<p>" + b" " * (max_page_bytes() + 10)))
+    assert bomb.stat().st_size < 100_000
+    result = vnnews("clean", str(bomb), "--format", "json")
+    assert result.returncode == 3 and "rejected: too-large" in result.stderr
+    assert json.loads(result.stdout)["reason"] == "too-large"
+
+
+def test_a_page_above_the_cap_is_too_large(tmp_path):
+    from crawler.commands.clean import PageRejected, _read_page
+
+    page = tmp_path / "big.html"
+    page.write_bytes(b"<p>x</p>" * 20)
+    with pytest.raises(PageRejected, match="too-large"):
+        _read_page(page, limit=100)
+
+
+def test_an_empty_page_is_undecodable_not_a_non_article(tmp_path):
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    result = vnnews("clean", str(empty))
+    assert result.returncode == 3 and "rejected: undecodable" in result.stderr
+
+
+def test_dash_reads_standard_input():
+    page = (REPO / "tests" / "fixtures" / "sites" / SITE).glob("*.html*")
+    first = sorted(page)[0]
+    data = first.read_bytes()
+    from_file = vnnews("clean", str(first), "--site", SITE, "--format", "json")
+    from_stdin = vnnews("clean", "-", "--site", SITE, "--format", "json", stdin=data)
+    assert from_stdin.returncode == from_file.returncode
+    assert json.loads(from_stdin.stdout) == json.loads(from_file.stdout)
+
+
+def test_an_unknown_site_in_a_batch_is_named(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text("<html><body><p>x</p></body></html>")
+    batch = tmp_path / "list.jsonl"
+    batch.write_text(json.dumps({"path": str(page), "site": "nosuch"}) + "\n")
+    result = vnnews("clean", "--batch", str(batch))
+    record = json.loads(result.stdout)
+    assert record["reason"] == "unknown-site" and "nosuch" in record["detail"]
+
+
+def test_format_text_with_batch_is_refused(tmp_path):
+    batch = tmp_path / "list.jsonl"
+    batch.write_text("")
+    result = vnnews("clean", "--batch", str(batch), "--format", "text")
+    assert result.returncode == 2 and "--format text" in result.stderr
+
+
+def test_an_unreadable_page_is_named_once(tmp_path):
+    missing = tmp_path / "missing.html"
+    result = vnnews("clean", str(missing))
+    assert result.returncode == 2 and result.stderr.count(str(missing)) == 1, result.stderr
