@@ -351,3 +351,82 @@ def test_an_unreadable_page_is_named_once(tmp_path):
     missing = tmp_path / "missing.html"
     result = vnnews("clean", str(missing))
     assert result.returncode == 2 and result.stderr.count(str(missing)) == 1, result.stderr
+
+
+# --- 7. report: corpus totals, history, dupes; --check prints only problems; 2. its alerts ----------
+
+def _store_run(state, n_written: int, n_dup: int = 0, n_rejected: int = 0, pages: bool = True,
+               finish: bool = True, tag: str = "") -> int:
+    from crawler.corpus.state import DUPLICATE, REJECTED, WRITTEN
+
+    run = state.start_run("s")
+    for outcome, n, reason in ((WRITTEN, n_written, None), (DUPLICATE, n_dup, None),
+                               (REJECTED, n_rejected, "not-article")):
+        for i in range(n):
+            url = f"http://s.vn/{tag}{run}-{outcome}-{i}"
+            state.record(run, _page(url, outcome, reason, doc_id=url if outcome == WRITTEN else None,
+                                    counts=("no-body",) if reason else ()))
+    if pages and not (n_written or n_dup or n_rejected):
+        state.count_page(run)
+    if finish:
+        state.finish_run(run, "finished")
+    return run
+
+
+def test_report_gives_corpus_totals_the_run_history_and_dupes(tmp_path):
+    from crawler.corpus.state import CrawlState
+
+    with closing(CrawlState(tmp_path)) as state:
+        _store_run(state, 4, n_dup=1)
+        _store_run(state, 2, n_rejected=1)
+    result = vnnews("report", "--out", str(tmp_path), "--runs", "2")
+    assert result.returncode == 0, result.stderr
+    header, row = result.stdout.splitlines()[:2]
+    assert "dupes" in header.split() and row.split()[1] == "#2"
+    assert "s  6 documents, 1 duplicates; rejected: not-article 1" in result.stdout
+    history = [line for line in result.stdout.splitlines() if line.startswith("  #")]
+    assert [line.split()[0] for line in history] == ["#2", "#1"]
+    assert "written 4, dupes 1" in history[1]
+
+
+def test_check_prints_only_the_problems(tmp_path):
+    from crawler.corpus.state import CrawlState
+
+    with closing(CrawlState(tmp_path)) as state:
+        _store_run(state, 0, n_rejected=11)  # a first run: 11 of 11 article pages rejected
+    result = vnnews("report", "--out", str(tmp_path), "--check")
+    assert result.returncode == 1 and result.stdout == ""
+    assert "site s: 11 of 11 article pages had no body" in result.stderr
+    with closing(CrawlState(tmp_path / "ok")) as state:
+        _store_run(state, 6)
+    healthy = vnnews("report", "--out", str(tmp_path / "ok"), "--check")
+    assert healthy.returncode == 0 and healthy.stdout == "" and healthy.stderr == ""
+
+
+def test_check_alerts_on_a_site_that_fetched_nothing_idled_or_was_not_run(tmp_path):
+    import datetime as dt
+
+    from crawler.corpus.report import build_report, site_report
+    from crawler.corpus.state import CrawlState
+
+    with closing(CrawlState(tmp_path)) as state:
+        _store_run(state, 6)
+        _store_run(state, 0, pages=False)
+        [report] = build_report(tmp_path)
+        assert any("fetched nothing" in alert for alert in report.alerts)
+        for _ in range(3):
+            _store_run(state, 0, n_rejected=1)
+        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)
+        alerts = site_report(state, "s", now=later).alerts
+    assert any("wrote nothing in its last 3 runs" in a for a in alerts)
+    assert any(a.startswith("not run for 7") for a in alerts)
+
+
+def test_a_dead_run_is_reported_killed_not_running(tmp_path):
+    from crawler.corpus.state import CrawlState
+
+    with closing(CrawlState(tmp_path)) as state:
+        _store_run(state, 3, finish=False)  # the process died: no end, no lock held
+    result = vnnews("report", "--out", str(tmp_path))
+    row = result.stdout.splitlines()[1]
+    assert "killed" in row.split() and "running" not in row.split()

@@ -88,7 +88,8 @@ def test_report_reads_the_last_run(made_up):
     result = vnnews("report", "--out", str(made_up))
     assert result.returncode == 0, result.stderr
     [row] = [line for line in result.stdout.splitlines() if line.startswith("s ")]
-    assert row.split()[3:9] == ["finished", "11", "2", "10", "3", "0s"]
+    assert row.split()[1] == "#2"  # the site's second run
+    assert row.split()[4:11] == ["finished", "11", "2", "0", "10", "3", "0s"]  # ... written, dupes, skipped
     assert "not-article 8" in row
     assert "s: http-error 1, failed-requests 2" in result.stdout
     assert "s: TEMPLATE CHANGED? 73% of article pages" in result.stdout  # 8 of 11

@@ -295,6 +295,21 @@ class CrawlState:
             runs.append(run)
         return runs
 
+    def corpus_totals(self, site: str) -> dict:
+        """What all runs of the site left: documents, duplicates, rejections and errors by reason
+        (pages, not URL spellings: a page recorded under two spellings counts once)."""
+        def by_reason(outcome: str) -> dict[str, int]:
+            return dict(self.db.execute(
+                "SELECT reason, COUNT(DISTINCT url) FROM urls WHERE site=? AND outcome=? GROUP BY reason "
+                "ORDER BY reason", (site, outcome)).fetchall())
+
+        documents = self.db.execute("SELECT COUNT(DISTINCT doc_id) FROM urls WHERE site=? AND outcome=?",
+                                    (site, WRITTEN)).fetchone()[0]
+        duplicates = self.db.execute("SELECT COUNT(DISTINCT url) FROM urls WHERE site=? AND outcome=?",
+                                     (site, DUPLICATE)).fetchone()[0]
+        return {"documents": documents, "duplicates": duplicates, "rejections": by_reason(REJECTED),
+                "errors": by_reason(ERROR)}
+
     def url_outcomes(self, site: str | None = None) -> dict[str, int]:
         query = "SELECT outcome, COUNT(*) FROM urls" + (" WHERE site=?" if site else "") + " GROUP BY outcome"
         return dict(self.db.execute(query, (site,) if site else ()).fetchall())
