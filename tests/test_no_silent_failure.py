@@ -383,7 +383,7 @@ def test_report_gives_corpus_totals_the_run_history_and_dupes(tmp_path):
     assert result.returncode == 0, result.stderr
     header, row = result.stdout.splitlines()[:2]
     assert "dupes" in header.split() and row.split()[1] == "#2"
-    assert "s  6 documents, 1 duplicates; rejected: not-article 1" in result.stdout
+    assert "  s     6 documents, 1 duplicates; rejected: not-article 1" in result.stdout
     history = [line for line in result.stdout.splitlines() if line.startswith("  #")]
     assert [line.split()[0] for line in history] == ["#2", "#1"]
     assert "written 4, dupes 1" in history[1]
