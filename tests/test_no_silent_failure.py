@@ -430,3 +430,88 @@ def test_a_dead_run_is_reported_killed_not_running(tmp_path):
     result = vnnews("report", "--out", str(tmp_path))
     row = result.stdout.splitlines()[1]
     assert "killed" in row.split() and "running" not in row.split()
+
+
+# --- 5. Ctrl-C ----------------------------------------------------------------------------------------
+
+def _slow_replica():
+    import threading
+    import time
+
+    from replica.server import ReplicaHandler
+
+    arrivals: list[float] = []
+    lock = threading.Lock()
+
+    class Slow(ReplicaHandler):
+        def respond(self, with_body: bool) -> None:
+            with lock:
+                arrivals.append(time.monotonic())
+            time.sleep(0.3)
+            super().respond(with_body)
+
+    return Slow, arrivals
+
+
+def _start_interruptible(tmp_path: Path):
+    import time
+
+    handler, arrivals = _slow_replica()
+    server = ReplicaServer()
+    server.__enter__()
+    server.RequestHandlerClass = handler
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", SITE, OTHER, "--replica",
+                             f"127.0.0.1:{server.port}", "--out", str(out),
+                             # a politeness delay, as on live sites: requests wait in the downloader
+                             "-s", "DOWNLOAD_DELAY=0.4"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(arrivals) < 6 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    return server, proc, arrivals, out
+
+
+def test_after_the_first_ctrl_c_no_new_request_starts(tmp_path):
+    import signal
+    import time
+
+    server, proc, arrivals, out = _start_interruptible(tmp_path)
+    try:
+        signalled = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+        stopped = time.monotonic() - signalled
+    finally:
+        server.__exit__(None, None, None)
+    late = [t - signalled for t in arrivals if t > signalled + 0.25]
+    assert not late, f"{len(late)} request(s) started after Ctrl-C"
+    assert stopped < 5, stopped
+    assert "[not started]" not in stdout
+    with closing(sqlite3.connect(out / "state" / "crawl.sqlite")) as db:
+        outcomes = {row[0] for row in db.execute("SELECT outcome FROM runs")}
+    assert outcomes <= {"shutdown", "finished"}, outcomes
+
+
+def test_a_second_ctrl_c_stops_at_once_and_leaves_no_running_run(tmp_path):
+    import signal
+    import time
+
+    server, proc, arrivals, out = _start_interruptible(tmp_path)
+    try:
+        signalled = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+        stopped = time.monotonic() - signalled
+    finally:
+        server.__exit__(None, None, None)
+    assert stopped < 3, stopped
+    assert proc.returncode != 0
+    assert "[not started]" not in stdout, stdout
+    with closing(sqlite3.connect(out / "state" / "crawl.sqlite")) as db:
+        outcomes = {row[0] for row in db.execute("SELECT outcome FROM runs")}
+    assert "running" not in outcomes, outcomes
+    report = vnnews("report", "--out", str(out))
+    assert " running " not in report.stdout

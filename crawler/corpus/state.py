@@ -330,6 +330,20 @@ class CrawlState:
         return added
 
 
+def mark_killed(out_dir: str | os.PathLike, pid: int) -> int:
+    """Mark the runs of process `pid` still `running` as killed (a second Ctrl-C stops the
+    crawl before the runs close). Returns how many."""
+    path = state_dir(out_dir) / DB_NAME
+    if not path.exists():
+        return 0
+    now = utc_now()
+    with closing(sqlite3.connect(path, timeout=5)) as db:
+        with db:
+            cursor = db.execute("UPDATE runs SET outcome='killed', ended_at=?, updated_at=? "
+                                "WHERE pid=? AND outcome='running'", (now, now, pid))
+    return cursor.rowcount
+
+
 def _migrate(db: sqlite3.Connection) -> None:
     """Add the columns a version 1 store lacks. Their NULLs read as "config unknown": those
     cleaner rejections are retried by `vnnews crawl --retry-rejected`, not by themselves."""

@@ -191,7 +191,7 @@ def run_spiders(sites: list[str], overrides: dict) -> list[SiteRun]:
     warning = contact_warning(settings)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
-    process = CrawlerProcess(settings)
+    process = stopping_process(CrawlerProcess)(settings)
     with crawl_locks(settings, sites):
         crawlers = create_crawlers(process, sites)
         for crawler in crawlers.values():
@@ -213,6 +213,57 @@ def check_folder(settings) -> None:
         raise UsageError(f"{out_dir} holds replica data ({runs} run(s) crawled a loopback replica, "
                          "e.g. `vnnews demo`): a live crawl would mix reconstructed pages with real ones "
                          "and skip real articles as done; crawl into another --out (or remove the folder)")
+
+
+def stopping_process(base):
+    """CrawlerProcess with the Ctrl-C of docs/operations.md ("Stopping").
+
+    First SIGINT/SIGTERM: Scrapy's graceful stop (nothing new leaves the scheduler, the pages in
+    flight finish and are written) and, on top of it, the requests already waiting in the
+    downloader's slots (for a politeness delay or a free connection) are dropped unfetched, so no
+    new request starts: the run stops within the longest download in flight (DOWNLOAD_TIMEOUT at
+    most). The dropped URLs are not recorded: the next run fetches them. Second signal: the runs
+    are marked `killed` in the state store, then the reactor stops at once."""
+
+    class StoppingProcess(base):
+        def _signal_shutdown(self, signum, frame) -> None:
+            from twisted.internet import reactor
+
+            super()._signal_shutdown(signum, frame)
+            reactor.callFromThread(self._drop_waiting_requests)
+
+        def _signal_kill(self, signum, frame) -> None:
+            from twisted.internet import reactor
+
+            reactor.callFromThread(self._mark_killed)  # queued before the reactor's stop
+            super()._signal_kill(signum, frame)
+
+        def _drop_waiting_requests(self) -> None:
+            from scrapy.exceptions import IgnoreRequest
+
+            for crawler in list(self.crawlers):
+                downloader = getattr(crawler.engine, "downloader", None)
+                dropped = 0
+                for slot in list(getattr(downloader, "slots", {}).values()):
+                    while slot.queue:
+                        _request, waiting = slot.queue.popleft()
+                        dropped += 1
+                        waiting.errback(IgnoreRequest("stopping (Ctrl-C): not fetched; the next run fetches it"))
+                if dropped:
+                    crawler.stats.inc_value("shutdown/dropped_requests", dropped)
+
+        def _mark_killed(self) -> None:
+            from crawler.corpus.state import mark_killed
+
+            folders = {str(crawler.settings.get("VNNEWS_OUTPUT") or "output") for crawler in self.crawlers
+                       if crawler.settings.getbool("VNNEWS_STATE")}
+            for folder in folders:
+                mark_killed(folder, os.getpid())
+            for crawler in self.crawlers:
+                if crawler.stats and not crawler.stats.get_value("finish_reason"):
+                    crawler.stats.set_value("finish_reason", "killed")
+
+    return StoppingProcess
 
 
 def contact_warning(settings) -> str | None:
