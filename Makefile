@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## demo: start the replica sites on loopback and crawl them all into output/
+## demo: start the replica sites on loopback and crawl them all into output/demo/
 demo: $(STAMP)
 	$(BIN)/vnnews demo
 
@@ -26,5 +26,5 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/quality.py
 
-clean-output:
+clean-output:  ## the live crawl's default folder (the demo's is output/demo/)
 	rm -rf output/corpus output/raw output/state output/*.jsonl

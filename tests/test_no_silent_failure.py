@@ -515,3 +515,12 @@ def test_a_second_ctrl_c_stops_at_once_and_leaves_no_running_run(tmp_path):
     assert "running" not in outcomes, outcomes
     report = vnnews("report", "--out", str(out))
     assert " running " not in report.stdout
+
+
+def test_the_progress_line_counts_as_the_summary_does():
+    from crawler.crawl.progress import progress_line
+
+    stats = {"response_received_count": 22, "clean/rejected/not-article": 2, "clean/rejected/truncated": 1,
+             "retry/max_reached": 1, "log_count/ERROR": 3, "corpus/written": 5}
+    # the summary (the state store) says: rejections not-article 2; errors truncated 1, failed-requests 1
+    assert "22 pages, 5 written, 2 rejected, 0 skipped, 2 errors" in progress_line("s", stats, 1.0)
