@@ -238,6 +238,7 @@ class ConfigRegistry:
         self.profiles: dict[str, Profile] = {}
         self.sites: dict[str, Site] = {}
         self.broken: dict[str, list[ConfigError]] = {}
+        self._raw: list[tuple[Path, type, object, dict]] = []  # every readable file, valid or not
         self._resolved: dict[str, ResolvedSite] = {}
         self._load()
 
@@ -274,27 +275,39 @@ class ConfigRegistry:
         return rest
 
     def _load_one(self, path: Path, cls, into: dict, errors: list) -> None:
+        """Every problem of the file at once: duplicate keys, the model's checks, the name, and
+        (in _check_references) the profile it names, whether or not the rest is valid."""
         try:
-            data, lines = read_yaml(path)
+            data, lines = read_yaml(path, errors)
+        except ConfigErrors as exc:  # a syntax error: nothing more can be read
+            errors.extend(exc.errors)
+            return
+        self._raw.append((path, cls, data, lines))
+        name = data.get("name") if isinstance(data, dict) else None
+        if isinstance(name, str) and name != path.stem:
+            errors.append(ConfigError(str(path), lines.get(("name",)), "name",
+                                      f"expected {path.stem!r} (the file name), got {name!r}"))
+        try:
             item = build(cls, data, str(path), lines)
         except ConfigErrors as exc:
             errors.extend(exc.errors)
             return
-        if item.name != path.stem:
-            errors.append(ConfigError(str(path), lines.get(("name",)), "name",
-                                      f"expected {path.stem!r} (the file name), got {item.name!r}"))
-            return
-        into[item.name] = item
+        if item.name == path.stem:
+            into[item.name] = item
 
     def _check_references(self) -> list[ConfigError]:
         errors = []
-        for profile in self.profiles.values():
-            if profile.extends and profile.extends not in self.profiles:
-                errors.append(self._missing_profile("profiles", profile.name, "extends", profile.extends))
+        # the profile a file names, read from its raw data: a file with other problems (or a
+        # wrong name) still gets this one reported in the same pass
+        known = {path.stem for path, cls, _, _ in self._raw if cls is Profile}
+        for path, cls, data, lines in self._raw:
+            key = "extends" if cls is Profile else "profile"
+            wanted = data.get(key) if isinstance(data, dict) else None
+            if isinstance(wanted, str) and wanted != "generic" and wanted not in known:
+                errors.append(self._missing_profile(path.parent.name, path.stem, key, wanted,
+                                                    lines.get((key,))))
         owners: dict[str, str] = {}
         for site in self.sites.values():
-            if site.profile != "generic" and site.profile not in self.profiles:
-                errors.append(self._missing_profile("sites", site.name, "profile", site.profile))
             for domain in site.domains:
                 if domain in owners:
                     errors.append(ConfigError(str(self.root / "sites" / f"{site.name}.yaml"), None, "domains",
@@ -302,9 +315,9 @@ class ConfigRegistry:
                 owners[domain] = site.name
         return errors
 
-    def _missing_profile(self, folder, name, key, wanted) -> ConfigError:
-        known = ", ".join(sorted(self.profiles)) or "none"
-        return ConfigError(str(self.root / folder / f"{name}.yaml"), None, key,
+    def _missing_profile(self, folder, name, key, wanted, line=None) -> ConfigError:
+        known = ", ".join(sorted(p.stem for p, cls, _, _ in self._raw if cls is Profile)) or "none"
+        return ConfigError(str(self.root / folder / f"{name}.yaml"), line, key,
                            f"expected the name of a profile in {self.root / 'profiles'} ({known}), got {wanted!r}")
 
     # lookups ---------------------------------------------------------------------------

@@ -70,7 +70,9 @@ def test_validate_reports_file_line_and_field(vnnews, config_copy):
     assert done.returncode == 1
     assert f"baolaichau.yaml:{lines + 1}: politeness.delay: expected a number, got str 'fast'" in done.stdout
     assert f"baolaichau.yaml:{lines + 2}: colour: unknown key; expected one of:" in done.stdout
-    assert "2 problem(s)" in done.stderr
+    # the file has a politeness: block already: the appended one is a duplicate key, reported too
+    assert f"baolaichau.yaml:{lines + 1}: politeness: duplicate key: given at line " in done.stdout
+    assert "3 problem(s)" in done.stderr
 
 
 def test_validate_one_new_file_outside_the_config_folder(vnnews, tmp_path):

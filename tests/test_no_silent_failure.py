@@ -524,3 +524,53 @@ def test_the_progress_line_counts_as_the_summary_does():
              "retry/max_reached": 1, "log_count/ERROR": 3, "corpus/written": 5}
     # the summary (the state store) says: rejections not-article 2; errors truncated 1, failed-requests 1
     assert "22 pages, 5 written, 2 rejected, 0 skipped, 2 errors" in progress_line("s", stats, 1.0)
+
+
+# --- 10. validate ---------------------------------------------------------------------------------
+
+def _validate(tmp_path: Path, files: dict[str, str]) -> subprocess.CompletedProcess:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return vnnews("validate", *[str(tmp_path / name) for name in files], "--no-fixtures")
+
+
+def test_a_duplicate_key_is_refused_with_both_lines(tmp_path):
+    done = _validate(tmp_path, {"dup.yaml": "name: dup\ntitle: D\ndomains: [dup.example]\nextract: {}\n"
+                                            "# extract:\nextract:\n  body: ['#x']\n"})
+    assert done.returncode == 1
+    assert "dup.yaml:6: extract: duplicate key: given at line 4 and again at line 6" in done.stdout
+
+
+def test_every_problem_of_every_file_in_one_pass(tmp_path):
+    done = _validate(tmp_path, {
+        "regex.yaml": "name: regex\ntitle: R\ndomains: [r.example]\nprofile: nosuch\narticles:\n  allow: ['(']\n",
+        "named.yaml": "name: other\ntitle: N\ndomains: [n.example]\nprofile: nosuch2\n"})
+    assert done.returncode == 1
+    out = done.stdout
+    assert "regex.yaml:6: articles.allow[0]: expected a regular expression" in out
+    assert "regex.yaml:4: profile: expected the name of a profile" in out and "'nosuch'" in out
+    assert "named.yaml:1: name: expected 'named' (the file name), got 'other'" in out
+    assert "named.yaml:4: profile: expected the name of a profile" in out and "'nosuch2'" in out
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ('name: e\ntitle: E\ndomains: [e.example]\narticles:\n  allow: ["^/\\d+"]\n', 5, "write regexes in single quotes"),
+    ("name: t\ntitle: T\ndomains: [t.example]\narticles:\n\tallow: [a]\n", 5, "tab"),
+    ("name: i\ntitle: I\ndomains: [i.example]\narticles:\n  allow: [a]\n deny: [b]\n", 6, "indentation"),
+])
+def test_yaml_syntax_errors_are_explained_with_line_and_hint(tmp_path, text, line, words):
+    done = _validate(tmp_path, {"bad.yaml": text})
+    assert done.returncode == 1
+    assert f"bad.yaml:{line}: (top level): invalid YAML: " in done.stdout and words in done.stdout, done.stdout
+
+
+def test_a_date_that_does_not_exist_is_a_located_problem_not_a_crash(tmp_path):
+    done = _validate(tmp_path, {"d.yaml": "name: d\ntitle: D\ndomains: [d.example]\nstart_date: 2024-13-01\n"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "d.yaml: (top level): invalid YAML: a date that does not exist" in done.stdout
+
+
+def test_regexes_are_echoed_as_written(tmp_path):
+    done = _validate(tmp_path, {"r.yaml": "name: r\ntitle: R\ndomains: [r.example]\narticles:\n"
+                                          "  allow: ['^/(\\d+\\.html$']\n"})
+    assert "got '^/(\\d+\\.html$' (missing )" in done.stdout, done.stdout

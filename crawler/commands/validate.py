@@ -47,7 +47,7 @@ def run(args) -> int:
     site_files = [p for p, k in kinds.items() if k == SITES] if files else sorted((root / SITES).glob("*.yaml"))
     if not args.no_fixtures:
         problems += _fixture_problems(site_files, Path(args.fixtures) if args.fixtures else FIXTURES_DIR)
-    for problem in problems:
+    for problem in sorted(problems, key=lambda p: (p.file, p.line or 0)):  # file by file, top to bottom
         print(_format(problem))
     if problems or elsewhere:
         print(f"{len(problems) + len(elsewhere)} problem(s)", file=sys.stderr)
