@@ -574,3 +574,27 @@ def test_regexes_are_echoed_as_written(tmp_path):
     done = _validate(tmp_path, {"r.yaml": "name: r\ntitle: R\ndomains: [r.example]\narticles:\n"
                                           "  allow: ['^/(\\d+\\.html$']\n"})
     assert "got '^/(\\d+\\.html$' (missing )" in done.stdout, done.stdout
+
+
+# --- 12. try --save -----------------------------------------------------------------------------------
+
+def test_try_save_stores_the_page_gzipped_as_a_fixture_with_its_expected_output(server, tmp_path):
+    import gzip
+
+    from replica import article_urls
+
+    url = article_urls(SITE)[0]
+    fixtures = tmp_path / "fixtures"
+    done = vnnews("try", SITE, url, "--save", "--fixtures", str(fixtures), env={"VNNEWS_REPLICA": server})
+    assert done.returncode == 0, done.stderr
+    [page] = list((fixtures / SITE).glob("*.html.gz"))
+    name = page.name[:-len(".html.gz")]
+    assert gzip.decompress(page.read_bytes()).startswith(b"<")
+    meta = json.loads((fixtures / SITE / f"{name}.meta.json").read_text(encoding="utf-8"))
+    assert meta["url"] == url and meta["title"]
+    assert (fixtures / SITE / f"{name}.txt").read_text(encoding="utf-8").startswith(meta["title"])
+    assert "saved fixture" in done.stderr and "git diff" in done.stderr
+    checked = vnnews("fixtures", SITE, "--fixtures", str(fixtures))
+    assert checked.returncode == 0 and checked.stdout.endswith("1/1 pages pass\n"), checked.stdout
+    again = vnnews("try", SITE, url, "--save", "--fixtures", str(fixtures), env={"VNNEWS_REPLICA": server})
+    assert again.returncode == 0 and len(list((fixtures / SITE).glob("*.html.gz"))) == 2  # never overwritten

@@ -38,10 +38,10 @@ def run(args) -> int:
 
 
 def _row(cleaner, name: str, site, fixtures: Path) -> dict:
-    from crawler.sitefixtures import fixture_pages
+    from crawler.sitefixtures import fixture_pages, page_name
 
     pages = fixture_pages(name, fixtures)
-    failing = [page.stem for page in pages if not _passes(cleaner, page)]
+    failing = [page_name(page) for page in pages if not _passes(cleaner, page)]
     return {"site": name, "domain": site.domains[0], "profile": site.profile, "verified": site.verified,
             "enabled": site.enabled, "fixtures": len(pages), "passing": len(pages) - len(failing), "failing": failing}
 

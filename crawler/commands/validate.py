@@ -137,8 +137,10 @@ def _page_problem(page: Path) -> str | None:
         meta = read_meta(page)
     except ValueError as exc:
         return f"fixture {exc}"
-    if not page.with_suffix(".txt").exists() and "rejected" not in meta:
-        return (f"fixture {shown(page)} has no {page.stem}.txt and no \"rejected\" in its .meta.json: "
+    from crawler.sitefixtures import companion, page_name
+
+    if not companion(page, ".txt").exists() and "rejected" not in meta:
+        return (f"fixture {shown(page)} has no {page_name(page)}.txt and no \"rejected\" in its .meta.json: "
                 f"run vnnews fixtures {page.parent.name} --regenerate")
     return None
 
