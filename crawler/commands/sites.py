@@ -41,26 +41,16 @@ def run(args) -> int:
     return 0
 
 
-<<<<<<< HEAD
-def _row(cleaner, name: str, site, fixtures: Path) -> dict:
-    from crawler.sitefixtures import fixture_pages, page_name
-=======
 def _row(cleaner, name: str, site, fixtures: Path | None) -> dict:
-    from crawler.sitefixtures import fixture_pages
->>>>>>> main
+    from crawler.sitefixtures import fixture_pages, page_name
 
-    row = {"site": name, "domain": site.domains[0], "profile": site.profile, "verified": site.verified}
+    row = {"site": name, "domain": site.domains[0], "profile": site.profile, "verified": site.verified,
+           "enabled": site.enabled}
     if fixtures is None:
         return {**row, "fixtures": None, "passing": None, "failing": []}
     pages = fixture_pages(name, fixtures)
-<<<<<<< HEAD
     failing = [page_name(page) for page in pages if not _passes(cleaner, page)]
-    return {"site": name, "domain": site.domains[0], "profile": site.profile, "verified": site.verified,
-            "enabled": site.enabled, "fixtures": len(pages), "passing": len(pages) - len(failing), "failing": failing}
-=======
-    failing = [page.stem for page in pages if not _passes(cleaner, page)]
     return {**row, "fixtures": len(pages), "passing": len(pages) - len(failing), "failing": failing}
->>>>>>> main
 
 
 def _passes(cleaner, page: Path) -> bool:
@@ -73,12 +63,9 @@ def _passes(cleaner, page: Path) -> bool:
 
 
 def _status(row: dict) -> str:
-<<<<<<< HEAD
     disabled = "" if row["enabled"] else "  [disabled: crawl --all skips it]"
-=======
     if row["fixtures"] is None:
-        return "not checked"
->>>>>>> main
+        return "not checked" + disabled
     if not row["fixtures"]:
         return "NONE (the fixture test fails)" + disabled
     status = f"{row['passing']}/{row['fixtures']} pass"
