@@ -75,7 +75,7 @@ def run_options(args) -> dict:
         options["VNNEWS_MAX_ARTICLES"] = args.max_articles
     if args.progress:
         options["VNNEWS_PROGRESS"] = args.progress
-    if args.retry_rejected:
+    if getattr(args, "retry_rejected", False):  # (vnnews cluster reuses these options without it)
         from crawler.corpus.state import utc_now
 
         options["VNNEWS_RETRY_REJECTED"] = True
