@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 setup: $(STAMP)
 
-## demo: start the replica sites on loopback and crawl them all into output/
+## demo: start the replica sites on loopback and crawl them all into output/demo/
 demo: $(STAMP)
 	$(BIN)/vnnews demo
 
@@ -31,7 +31,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/quality.py
 
-clean-output:
+clean-output:  ## the live crawl's default folder (the demo's is output/demo/)
 	rm -rf output/corpus output/raw output/state output/dedup output/export output/*.jsonl
 
 # Every package named in pyproject.toml (dependencies and extras), without its range.
