@@ -65,7 +65,7 @@ def retry_from_archive(out_dir: Path, sites: list[str], registry, retry) -> Coun
     again with the current config and written or rejected as the crawl would; the state store
     records them under the current config, so the crawl that follows fetches only the rejected
     pages the archive does not hold. Counts of what happened."""
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
 
     from crawler import __version__
     from crawler.corpus.archive import archive_files
