@@ -9,6 +9,10 @@ builds its n-grams. `FastDetector` does the same preparation with the work looke
 tables (a character is classified once per process, a word's n-grams are built once)
 and leaves the random walk untouched, so languages and probabilities are
 exactly langdetect's (tests/test_language.py compares the two).
+
+langdetect's n-gram table (55 JSON profiles) is built once by langdetect's own loader, packed,
+and kept in a cache file in the user's cache folder ($XDG_CACHE_HOME or ~/.cache, then vnnews/):
+later processes read it in a few milliseconds instead of 0.4-0.7 s (see load_profiles).
 """
 
 from __future__ import annotations

@@ -78,9 +78,10 @@ def _safe_load(text: str) -> Any:
 
 
 def _nodes(text: str):
+    """yaml.compose(text): the nodes _safe_load kept when it read this very text."""
     if _composed and _composed[0][0] is text:
         return _composed.pop()[1]
-    return yaml.compose(text, Loader=_Loader)
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def line_map(text: str) -> dict[tuple, int]:
