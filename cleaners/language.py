@@ -188,8 +188,16 @@ class PackedTable(Mapping):
         return len(self._index)
 
 
-def user_cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vnnews"
+def user_cache_dir() -> Path | None:
+    """$XDG_CACHE_HOME/vnnews (when absolute, as the XDG spec asks), else ~/.cache/vnnews; None
+    without a home folder."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "vnnews"
 
 
 def _table_key(directory: str) -> bytes:

@@ -255,3 +255,13 @@ def test_unwritable_cache_folder_builds_in_memory(tmp_path):
     assert factory.word_lang_prob_map.source == "built"
     assert _bits(factory.word_lang_prob_map) == _bits(load_profiles(None, str(profiles)).word_lang_prob_map)
     assert list(tmp_path.glob("**/.langdetect-*")) == []
+
+
+def test_cache_folder_follows_xdg_and_ignores_a_relative_one(monkeypatch, tmp_path):
+    from cleaners.language import user_cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert user_cache_dir() == tmp_path / "vnnews"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert user_cache_dir() == tmp_path / "home" / ".cache" / "vnnews"
