@@ -86,11 +86,16 @@ def load_wcxb(data_dir: Path) -> list[Page]:
     return pages
 
 
+VN_REAL_FOLDERS = ("vn-real", "vn-real-2")  # real pages with hand-made gold, scored as one set
+
+
 def load_vn_real(data_dir: Path) -> list[Page]:
-    """gold: {"kind": "article" | "not-article", "text": corpus-shaped gold or None}."""
-    root = data_dir / "vn-real"
+    """gold: {"kind": "article" | "not-article", "text": corpus-shaped gold or None}.
+    Reads every folder of VN_REAL_FOLDERS that exists (vn-real-2 is the second batch)."""
+    metas = [(data_dir / folder, m) for folder in VN_REAL_FOLDERS
+             for m in sorted((data_dir / folder).glob("*.meta.json"))]
     pages = []
-    for meta_path in sorted(root.glob("*.meta.json")):
+    for root, meta_path in metas:
         name = meta_path.name.removesuffix(".meta.json")
         meta = _read_json(meta_path)
         gold_path = root / f"{name}.gold.txt"

@@ -297,7 +297,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--details", action="store_true", help="list every variant that changed the document")
     args = parser.parse_args(argv)
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
     from cleaners.siteconfig import ConfigRegistry
 
     cleaner = Cleaner(ConfigRegistry())

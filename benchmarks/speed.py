@@ -206,7 +206,7 @@ def systems(set_name: str):
     import lxml.html
     import trafilatura
 
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
 
     cleaner = Cleaner()
     site, lang = set_options(set_name)

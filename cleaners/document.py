@@ -57,10 +57,20 @@ class CleanResult:
     cms: str = "generic"
     removed: list[Removal] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # What --explain and `vnnews try` report besides removals: configured selectors that matched
+    # nothing here, and where a generic rule stood in for them (fallbacks).
+    notes: list[str] = field(default_factory=list)
+    misses: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def stats(self) -> dict[str, int]:
+        """Per-step counts named as a crawl's stats: `clean/<step>/removed` (text steps: pieces
+        removed; structural steps: elements removed; gates: 1 when the gate rejected the page)."""
+        return {f"clean/{step}" if "/" in step else f"clean/{step}/removed": count  # "fallback/generic"
+                for step, count in sorted(self.counts.items())}
 
     def to_record(self) -> dict:
         """The JSON object of `vnnews clean --format json` and `--batch`."""

@@ -47,6 +47,7 @@ class Block:
 class Removed:
     rule: str
     text: str
+    step: str = "structure"  # the step --explain names and the counts use
 
 
 @dataclass
@@ -57,6 +58,12 @@ class DomExtraction:
     removed: list[Removed] = field(default_factory=list)
     body_found: bool = False
     link_share: float = 0.0  # share of the extracted text that is the text of the page's links
+    not_article: str | None = None  # why the page's structure says it is no article (generic mode)
+    region_notes: list[str] = field(default_factory=list)
+    # Configured selectors that matched nothing on this page: (field, selectors) — for --explain and try.
+    misses: list[tuple[str, list[str]]] = field(default_factory=list)
+    region: object = None  # the article region (common ancestor of headline and body), when known
+    body_element: object = None
 
 
 @lru_cache(maxsize=2048)
@@ -131,7 +138,12 @@ def read_field(tree, rules: list[FieldRule] | None, removed: list[Removed], name
     """The first value a field rule finds; the element it came from leaves the page."""
     for rule in rules or ():
         for element in css(rule.css)(tree):
-            value = element.get(rule.attr) if rule.attr else " ".join(element.text_content().split())
+            if rule.attr:
+                value = element.get(rule.attr)
+            elif element.tag == "time" and element.get("datetime", "").strip():
+                value = element.get("datetime")  # the machine-readable date, not the words shown
+            else:
+                value = " ".join(element.text_content().split())
             if value is None:
                 continue
             value = " ".join(value.split())
@@ -223,23 +235,90 @@ def cut_body_end(body, selectors, removed: list[Removed]) -> None:
 def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
     """Title, metadata, lead and body blocks of an article page, by the rules."""
     out = DomExtraction()
+    headline = select_first(tree, rules.title)
+    headline_parent = headline.getparent() if headline is not None else None
     out.title = _read_title(tree, rules, out.removed)
+    if rules.title and out.title is None:
+        out.misses.append(("title", list(rules.title)))
     for name in ("published", "author", "source", "kicker", "category"):
         value = read_field(tree, getattr(rules, name), out.removed, name)
         if value:
             out.metadata[name] = value
+        elif getattr(rules, name):
+            out.misses.append((name, [r.css for r in getattr(rules, name)]))
     remove_hidden(tree, out.removed)
     remove_matching(tree, rules.remove, "remove", out.removed)
     lead = select_first(tree, rules.lead)
     body = select_first(tree, rules.body)
+    if rules.lead and lead is None:
+        out.misses.append(("lead", list(rules.lead)))
+    if rules.body and body is None:
+        out.misses.append(("body", list(rules.body)))
     out.body_found = body is not None
+    out.body_element = body
+    out.region = _region(headline_parent, body)
     if lead is not None and (body is None or not _contains(body, lead)):
         out.blocks.extend(Block(b.text, "lead") for b in to_blocks(lead, {}))
         drop_element(lead)
     if body is not None:
         cut_body_end(body, rules.body_end, out.removed)
+        before, after = _captions_outside(out.region, body, rules, headline_parent)
+        out.blocks.extend(before)
         out.blocks.extend(to_blocks(body, _kinds(body, rules)))
+        out.blocks.extend(after)
+    if rules.captions and body is not None and not _any_match(out.region if out.region is not None else body,
+                                                               rules.captions):
+        out.misses.append(("captions", list(rules.captions)))
     return out
+
+
+def _region(headline_parent, body):
+    """The article region: the nearest element holding both the headline's place and the body."""
+    if body is None:
+        return None
+    if headline_parent is None:
+        return body
+    ancestors = [body, *body.iterancestors()]  # held: lxml keeps one proxy per node while referenced
+    for element in (headline_parent, *headline_parent.iterancestors()):
+        if any(element is a for a in ancestors):
+            return element
+    return body
+
+
+def _any_match(root, selectors) -> bool:
+    return any(css(s)(root) for s in selectors)
+
+
+def _captions_outside(region, body, rules: ExtractRules, headline_parent=None) -> tuple[list[Block], list[Block]]:
+    """Captions the profile's selectors find in the article region but outside the body (NukeViet
+    4.0-4.4 shows the first photo's caption in #imgpreview before the body): kept, in page order,
+    before or after the body's blocks. Each caption element is taken once."""
+    if region is None or region is body or not rules.captions:
+        return [], []
+    found = []
+    for selector in rules.captions:
+        for element in css(selector)(region):
+            if _contains(body, element) or any(element is f or _contains(f, element) for f in found):
+                continue
+            found.append(element)
+    if not found:
+        return [], []
+    elements = list(region.iter())  # held, so that the ids below stay those of these nodes
+    order = {id(e): i for i, e in enumerate(elements)}
+    body_at = order.get(id(body), 0)
+    start = order.get(id(headline_parent), -1)  # not above the headline
+    whole_page = region.tag in ("html", "body")  # no article wrapper: nothing after the body is safe
+    before, after = [], []
+    for element in sorted(found, key=lambda e: order.get(id(e), 0)):
+        at = order.get(id(element), 0)
+        text = collapse_whitespace(element.text_content())
+        if not text or at < start:
+            continue
+        if at < body_at:
+            before.append(Block(text, "caption"))
+        elif not whole_page:
+            after.append(Block(text, "caption"))
+    return before, after
 
 
 def _read_title(tree, rules: ExtractRules, removed: list[Removed]) -> str | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .document import Removal
 from .extract import Block
 from .vi import boilerplate
+from .vi.bylines import ROLE_SUFFIX
 from .vi.dates import is_date_line, is_header_clock
 from .vi.text import fold_for_compare, is_blank, normalize_text, similarity
 
@@ -32,6 +33,14 @@ class PageState:
     counts: dict[str, int] = field(default_factory=dict)
     drop_line_patterns: list[re.Pattern] = field(default_factory=list)
     trailing_byline: bool = False
+    # What the gates (cleaners/gates.py) judge besides the text, and what they find.
+    url: str | None = None
+    not_article: str | None = None  # the extraction's structural verdict (generic mode)
+    min_chars: int | None = None  # the site's minimum body length; None: the default
+    expect_lang: str | None = None
+    any_page: bool = False  # measuring extraction on any page: no article or length gates
+    lang: str | None = None
+    lang_prob: float | None = None
 
     def drop(self, step: str, rule: str, block: Block) -> None:
         self.removed.append(Removal(step, rule, block.text))
@@ -143,7 +152,10 @@ class DropTeasers(Step):
 
     def __call__(self, page):
         blocks = page.blocks
-        while len(blocks) >= 3 and _is_cut_summary(blocks[-1].text) and _is_teaser_title(blocks[-2].text):
+        headline = fold_for_compare(page.title) if page.title else None
+        # A "title" that is the page's own headline is the headline echoed before the lead, not a teaser.
+        while (len(blocks) >= 3 and _is_cut_summary(blocks[-1].text) and _is_teaser_title(blocks[-2].text)
+               and fold_for_compare(blocks[-2].text) != headline):
             for block in blocks[-2:]:
                 page.drop(self.name, "teaser (title + summary cut with ...)", block)
             blocks = blocks[:-2]
@@ -242,7 +254,8 @@ class TrailingByline(Step):
         # Where the site is known to sign this way any name line counts; elsewhere only a short one.
         strict = not page.trailing_byline
         if last.kind == "body" and looks_like_byline(last.text, strict):
-            page.keep_metadata("author", last.text)
+            # The signature's role ("Hà Thu (tổng hợp)") is not part of the name.
+            page.keep_metadata("author", ROLE_SUFFIX.sub("", last.text))
             page.drop(self.name, "trailing byline", last)
             page.blocks.pop()
 

@@ -22,7 +22,7 @@ def registry():
 
 @pytest.fixture(scope="session")
 def cleaner(registry):
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
 
     return Cleaner(registry)
 
@@ -47,7 +47,7 @@ def unconfigured_cleaner():
     """A cleaner that knows no site checked against real pages: what a new user gets on a national
     site nobody configured (CMS detection, then generic mode). The real pages in ../shared measure
     generic mode only through this; the configured sites are guarded by their real-page fixtures."""
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
     from cleaners.siteconfig import ConfigRegistry
 
     registry = ConfigRegistry()

@@ -200,6 +200,10 @@ def test_gate_fails_when_generic_is_lower_or_only_equal_on_vn_real():
     assert len(failures) == 1 and failures[0].startswith("vn-real")
     rows[0]["f1"] = 0.89
     assert len(quality.gate_failures(rows)) == 2
+    rows[0]["f1"] = 0.896  # within the tolerance of a public set
+    assert len(quality.gate_failures(rows)) == 1
+    rows[0]["f1"] = 0.8949  # just beyond it
+    assert len(quality.gate_failures(rows)) == 2
 
 
 def test_scorer_reproduces_published_scrapinghub_trafilatura_f1():

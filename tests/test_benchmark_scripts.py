@@ -32,7 +32,7 @@ def table_row(output: str, first_cells: str) -> list[str]:
 def test_synthetic_site_serves_every_article_in_the_site_markup():
     from synthetic_site import SyntheticServer, SyntheticSite
 
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
 
     site = SyntheticSite(articles=120)
     status, _, index = site.respond("/sitemap.xml")

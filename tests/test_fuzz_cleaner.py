@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaners.document import REJECT_REASONS
-from cleaners.pipeline import Cleaner
+from cleaners.cleaner import Cleaner
 from crawler.corpus.verify import format_problems
 
 SITE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sites"

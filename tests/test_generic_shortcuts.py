@@ -13,7 +13,7 @@ import pytest
 from lxml.cssselect import CSSSelector
 
 from cleaners.extract import parse_html
-from cleaners.pipeline import GENERIC_LEAD_SELECTORS, ClassSelectors, generic_lead
+from cleaners.generic import GENERIC_LEAD_SELECTORS, ClassSelectors, generic_lead
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

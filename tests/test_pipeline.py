@@ -145,12 +145,22 @@ def _to_cp1258(text: str) -> bytes:
 
 
 def test_mojibake_page_is_repaired(cleaner):
+    """UTF-8 read as windows-1252 and saved again: every letter comes back, even Đ, whose byte
+    0x90 windows-1252 does not define (it became U+FFFD)."""
     page = ARTICLE.encode("utf-8").decode("cp1252", errors="replace").encode("utf-8")
+    assert "\ufffd" in page.decode("utf-8")  # the lost byte of Đ
     result = cleaner.clean(page, url=URL)
-    if result.ok:
-        assert "Ủy ban nhân dân tỉnh" in result.document.text
-    else:
-        assert result.reason == "garbled"
+    assert result.ok, result.detail
+    text = result.document.text
+    assert "Ủy ban nhân dân tỉnh" in text and "Đ" in text and "\ufffd" not in text
+    assert result.document.paragraphs == cleaner.clean(ARTICLE.encode(), url=URL).document.paragraphs
+
+
+def test_text_with_replacement_characters_is_garbled(cleaner):
+    """Letters already replaced by U+FFFD cannot be repaired: the page is rejected, not kept damaged."""
+    page = ARTICLE.replace("ệ", "\ufffd").replace("ư", "\ufffd").encode()
+    result = cleaner.clean(page, url=URL)
+    assert not result.ok and result.reason == "garbled", result.detail
 
 
 def test_explain_lists_every_removal_with_its_step(cleaner):

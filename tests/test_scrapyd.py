@@ -213,7 +213,7 @@ def test_the_egg_carries_the_code_and_the_settings_entry_point(egg):
     with zipfile.ZipFile(egg["path"]) as z:
         names = set(z.namelist())
         entry_points = z.read("EGG-INFO/entry_points.txt").decode() if "EGG-INFO/entry_points.txt" in names else ""
-    assert {"crawler/crawl/settings.py", "crawler/crawl/sitespiders.py", "cleaners/pipeline.py"} <= names
+    assert {"crawler/crawl/settings.py", "crawler/crawl/sitespiders.py", "cleaners/cleaner.py"} <= names
     parsed = configparser.ConfigParser()
     parsed.read_string(entry_points)
     assert parsed.get("scrapy", "settings", fallback=None) == "crawler.crawl.settings", entry_points

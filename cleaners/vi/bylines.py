@@ -13,6 +13,8 @@ _PREFIX = re.compile(r"^(Theo|Bài và ảnh|Bài, ảnh|Bài|Ảnh|Thực hiệ
 _AGENCY = "|".join(re.escape(a) for a in sorted(AGENCIES, key=len, reverse=True))
 _AGENCY_SUFFIX = re.compile(rf"\s*(?:[(/\-–]\s*)?(?:{_AGENCY})\s*\)?$")
 _GLUED_AGENCY = re.compile(rf"(?<=[a-zà-ỹđ])(?:{_AGENCY})$")
+# "Hà Thu (tổng hợp)": a role in lower case after a name signing the article's last line.
+ROLE_SUFFIX = re.compile(r"\s*\((?=[a-zà-ỹđ])[^()]{1,30}\)$")
 
 
 def clean_author(value: str | None) -> str | None:
@@ -22,4 +24,7 @@ def clean_author(value: str | None) -> str | None:
     name = _PREFIX.sub("", value.strip())
     name = _GLUED_AGENCY.sub("", name)
     stripped = _AGENCY_SUFFIX.sub("", name).strip(" ,-–/")
-    return stripped or name.strip() or None
+    name = stripped or name.strip()
+    if name.isupper() and len(name.split()) >= 2:
+        name = name.title()  # "NHẬT XUÂN, NGHI VŨ": the page's capitals are styling
+    return name or None

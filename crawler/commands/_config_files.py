@@ -21,7 +21,7 @@ def config_root(config: str | None) -> Path:
 
 def load_cleaner(config: str | None, command: str, extra_site: Path | None = None):
     """A Cleaner over the config folder (plus one extra site YAML); None after printing the problems."""
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
     from cleaners.schema import ConfigErrors
 
     root = config_root(config)

@@ -47,7 +47,7 @@ def run(args) -> int:
 
 
 def _cleaner(config: str | None):
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
     from cleaners.siteconfig import ConfigRegistry
 
     return Cleaner(ConfigRegistry(Path(config)) if config else None)
@@ -92,6 +92,10 @@ def _print_explanation(result) -> None:
         print(f"- [{removal.step}] {removal.rule}: {text}", file=err)
     counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items()))
     print(f"removed: {len(result.removed)} pieces ({counts or 'none'})", file=err)
+    for note in result.notes:  # selectors that matched nothing, generic rules that stood in
+        print(f"note: {note}", file=err)
+    if not result.ok:
+        print(f"rejected by: {result.reason} ({result.detail})", file=err)
 
 
 def run_batch(cleaner, list_path: Path, args) -> int:

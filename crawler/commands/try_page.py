@@ -13,6 +13,8 @@ from ._config_files import load_cleaner
 from ._messages import usage_error
 
 EXIT_REJECTED = 3
+EXIT_SELECTOR_MISS = 4  # the page was cleaned, but a configured title or body selector matched nothing
+REQUIRED_SELECTORS = ("title", "body")
 TEXT_FIELDS = ("lang", "lang_prob")
 
 
@@ -23,7 +25,8 @@ def register(subparsers) -> None:
                     "(checked with the rest of config/). URL_OR_FILE: a saved page (.html, .html.gz: "
                     "no network) or an http(s) URL (with VNNEWS_REPLICA=127.0.0.1:PORT it is fetched "
                     "from that replica, with the URL's host as Host header). Exit 3 when the page is "
-                    "rejected.")
+                    "rejected, 4 when a configured title or body selector matched nothing (the text may "
+                    "then come from a generic rule or generic mode: the notes say which).")
     parser.add_argument("site", metavar="SITE_OR_YAML")
     parser.add_argument("page", metavar="URL_OR_FILE")
     parser.add_argument("--url", help="the page's URL when URL_OR_FILE is a file (default: its canonical link)")
@@ -54,7 +57,14 @@ def run(args) -> int:
         _print_json(result, args.explain)
     else:
         _print_text(result, args.explain)
-    return 0 if result.ok else EXIT_REJECTED
+    missed = [name for name, _ in result.misses if name in REQUIRED_SELECTORS]
+    if not result.ok:
+        return EXIT_REJECTED
+    if missed:
+        print(f"vnnews try: the {' and '.join(missed)} selector(s) of {site} matched nothing on this page "
+              f"(exit {EXIT_SELECTOR_MISS})", file=sys.stderr)
+        return EXIT_SELECTOR_MISS
+    return 0
 
 
 def _site_yaml(site: str) -> Path | None:
@@ -105,8 +115,10 @@ def _warn_if_other_site(cleaner, site: str, url: str | None) -> None:
 
 def _print_json(result, explain: bool) -> None:
     record = result.to_record()
+    record["notes"] = list(result.notes)
     if explain:
         record["removed"] = [vars(removal) for removal in result.removed]
+        record["counts"] = dict(result.counts)
     print(json.dumps(record, ensure_ascii=False, indent=2))
 
 
@@ -123,6 +135,10 @@ def _print_text(result, explain: bool) -> None:
         print(f"removed ({len(result.removed)}):")
         for removal in result.removed:
             print(f"  - [{removal.step}] {removal.rule}: {_short(removal.text)}")
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items()))
+        print(f"counts: {counts or 'none'}")
+    for note in result.notes:
+        print(f"note: {note}")
     if doc is None:
         print(f"rejected: {result.reason} ({result.detail})")
         return

@@ -42,7 +42,7 @@ def own_article_test(registry, site_name: str, canonical):
 
 def reprocess(raw_dir: Path, target: Path, registry) -> Counter:
     """Replay every archived page into `target`; counts of what happened to the pages."""
-    from cleaners.pipeline import Cleaner
+    from cleaners.cleaner import Cleaner
 
     check_fresh(target)
     cleaner, canonical = Cleaner(registry), Canonicalizer(registry)

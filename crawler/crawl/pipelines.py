@@ -17,7 +17,7 @@ from pathlib import Path
 from scrapy.exceptions import NotConfigured
 from twisted.internet import defer
 
-from cleaners.pipeline import Cleaner
+from cleaners.cleaner import Cleaner
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.corpus.archive import RAW_DIR, WarcArchive
