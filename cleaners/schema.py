@@ -55,6 +55,35 @@ def field(default: Any = MISSING, *, doc: str, kind: str | None = None,
 
 # --- locating values in the YAML source -------------------------------------------------
 
+# Every `vnnews` command reads all configs at start-up: they are parsed once (the data is
+# constructed from the composed nodes, whose marks give the line map) and by libyaml's C parser
+# when PyYAML has it, several times faster than the pure-Python one. What the C parser refuses
+# is read again by PyYAML's own, so a broken file gets PyYAML's words and line numbers.
+_Loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_composed: list = []  # [(text, root node)] of the text _safe_load read last, for line_map
+
+
+def _safe_load(text: str) -> Any:
+    """yaml.safe_load(text), its nodes kept for line_map(text)."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except (yaml.YAMLError, ValueError):
+        return yaml.safe_load(text)
+    finally:
+        loader.dispose()
+    _composed[:] = [(text, root)]
+    return data
+
+
+def _nodes(text: str):
+    """yaml.compose(text): the nodes _safe_load kept when it read this very text."""
+    if _composed and _composed[0][0] is text:
+        return _composed.pop()[1]
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def line_map(text: str) -> dict[tuple, int]:
     """Map each key path (tuple of keys/indexes) to its 1-based line in the YAML text."""
     return _compose(text)[0]
@@ -67,7 +96,7 @@ def _compose(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int, int]]]
     lines: dict[tuple, int] = {}
     duplicates: list[tuple[tuple, int, int]] = []
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _nodes(text)
     except yaml.YAMLError:
         return lines, duplicates
 
@@ -128,7 +157,7 @@ def read_yaml(path: Path, problems: list | None = None) -> tuple[Any, dict[tuple
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigErrors([ConfigError(str(path), None, "", f"cannot read the file: {exc}")])
     try:
-        data = yaml.safe_load(text)
+        data = _safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
