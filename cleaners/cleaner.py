@@ -144,6 +144,7 @@ class Cleaner:
         result.misses = list(extraction.misses)
         for name, selectors in extraction.misses:
             result.notes.append(f"selector miss: {name} {selectors} matched nothing on this page")
+        result.notes.extend(extraction.notes)
         if extraction.body_found:
             self._fill_gaps(tree, extraction, structured, result)
             return extraction

@@ -64,6 +64,8 @@ class DomExtraction:
     misses: list[tuple[str, list[str]]] = field(default_factory=list)
     region: object = None  # the article region (common ancestor of headline and body), when known
     body_element: object = None
+    headline_marker: object = None  # where the headline stood (configured mode)
+    notes: list[str] = field(default_factory=list)  # fallbacks taken, for --explain
 
 
 @lru_cache(maxsize=2048)
@@ -237,7 +239,7 @@ def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
     out = DomExtraction()
     headline = select_first(tree, rules.title)
     headline_parent = headline.getparent() if headline is not None else None
-    out.title = _read_title(tree, rules, out.removed)
+    out.title = _read_title(tree, rules, out)
     if rules.title and out.title is None:
         out.misses.append(("title", list(rules.title)))
     for name in ("published", "author", "source", "kicker", "category"):
@@ -257,6 +259,23 @@ def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
     out.body_found = body is not None
     out.body_element = body
     out.region = _region(headline_parent, body)
+    parts = _HeadlineWindow(out.region, out.headline_marker, body) if body is not None else None
+    if lead is None and rules.lead and parts is not None:
+        # The profile's lead selectors missed (a theme renamed the sapo's class): the lead is the
+        # first paragraph of prose between the headline and the body.
+        lead = parts.lead()
+        if lead is not None:
+            out.notes.append("fallback: lead found by structure (the first paragraph of prose between "
+                             "the headline and the body)")
+    if parts is not None:
+        if "published" not in out.metadata:
+            near = parts.date()
+            if near:
+                out.metadata["published_near_headline"] = near
+        if "author" not in out.metadata and rules.author:
+            near = parts.author()
+            if near:
+                out.metadata["author_near_headline"] = near
     if lead is not None and (body is None or not _contains(body, lead)):
         out.blocks.extend(Block(b.text, "lead") for b in to_blocks(lead, {}))
         drop_element(lead)
@@ -270,6 +289,102 @@ def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
                                                                rules.captions):
         out.misses.append(("captions", list(rules.captions)))
     return out
+
+
+# Where a configured selector missed, the parts of the article around the headline are found by
+# their structure: the lead (the first prose paragraph between headline and body), the date (a
+# <time datetime> or a date-shaped line next to the headline), the author (an element marked
+# author/byline next to the headline). Tags, the class words every CMS uses and text shapes only.
+_NOT_PROSE_TAGS = frozenset("nav aside footer form ul ol li dl dt dd figure figcaption table menu".split())
+_CAPTION_WORDS = re.compile(r"caption|desc|note|chu-?thich", re.IGNORECASE)
+_AUTHOR_WORDS = re.compile(r"author|byline|tac-?gia", re.IGNORECASE)
+_LEAD_WORDS = re.compile(r"sapo|lead|summary|chapeau|excerpt|intro|desc", re.IGNORECASE)
+MIN_LEAD_CHARS = 40
+MAX_LEAD_CHARS = 1200
+NEAR_HEADLINE = 4  # blocks before the headline where its date or author may stand
+
+
+class _HeadlineWindow:
+    """The leaf blocks of the article region around the headline: a few before it, and all
+    between it and the body, in document order (one walk of the region)."""
+
+    def __init__(self, region, marker, body):
+        self.before: list = []
+        self.between: list = []
+        if region is None or marker is None or region is body:
+            return
+        seen = False
+        for element in region.iter():
+            if element is marker:
+                seen = True
+                continue
+            if element is body:
+                break
+            if not isinstance(element.tag, str) or element.tag not in BLOCK_TAGS:
+                continue
+            if any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in element.iterdescendants()):
+                continue
+            if any(a.tag in SKIP_TAGS for a in element.iterancestors()):
+                continue
+            (self.between if seen else self.before).append(element)
+        self.before = self.before[-NEAR_HEADLINE:] if seen else []
+        if not seen:
+            self.between = []
+
+    def lead(self):
+        lead_classed = [e for e in self.between if _marked(e, _LEAD_WORDS)]
+        for element in lead_classed + self.between:
+            if self._is_prose(element):
+                return element
+        return None
+
+    def _is_prose(self, element) -> bool:
+        from .steps import looks_like_byline
+        from .vi.dates import is_date_line
+
+        text = collapse_whitespace(element.text_content())
+        if not MIN_LEAD_CHARS <= len(text) <= MAX_LEAD_CHARS:
+            return False
+        if any(a.tag in _NOT_PROSE_TAGS for a in (element, *element.iterancestors())):
+            return False
+        if _marked(element, _CAPTION_WORDS) and not _marked(element, _LEAD_WORDS) or element.xpath(".//img"):
+            return False
+        links = sum(len(collapse_whitespace(a.text_content())) for a in element.iter("a"))
+        if links > 0.5 * len(text) or is_date_line(text) or looks_like_byline(text):
+            return False
+        return True
+
+    def _near(self):
+        """Before the headline (nearest first), then after it (nearest first)."""
+        return [*self.between[:2 * NEAR_HEADLINE], *reversed(self.before)]
+
+    def date(self) -> str | None:
+        from .vi.dates import is_date_line, is_header_clock
+
+        for element in self._near():
+            times = [t.get("datetime") for t in element.iter("time") if (t.get("datetime") or "").strip()]
+            if times:
+                return times[0]
+            text = collapse_whitespace(element.text_content())
+            if len(text) < 80 and is_date_line(text) and not is_header_clock(text):
+                return text
+        return None
+
+    def author(self) -> str | None:
+        from .steps import looks_like_byline
+        from .vi.bylines import clean_author
+
+        for element in self._near():
+            for node in (element, *element.iterdescendants()):
+                if isinstance(node.tag, str) and _marked(node, _AUTHOR_WORDS):
+                    text = collapse_whitespace(node.text_content())
+                    if text and looks_like_byline(clean_author(text) or ""):
+                        return text
+        return None
+
+
+def _marked(element, words) -> bool:
+    return any(words.search(element.get(name) or "") for name in ("class", "id", "itemprop", "data-role", "rel"))
 
 
 def _region(headline_parent, body):
@@ -321,12 +436,19 @@ def _captions_outside(region, body, rules: ExtractRules, headline_parent=None) -
     return before, after
 
 
-def _read_title(tree, rules: ExtractRules, removed: list[Removed]) -> str | None:
+def _read_title(tree, rules: ExtractRules, out: DomExtraction) -> str | None:
     element = select_first(tree, rules.title)
     if element is None:
         return None
     title = " ".join(element.text_content().split())
-    drop_element(element)
+    # The headline leaves the page; a comment (no text, no element to selectors) keeps its place,
+    # where the structural fallbacks look for the lead, date and author.
+    parent = element.getparent()
+    if parent is not None:
+        marker = etree.Comment(" headline ")
+        marker.tail = element.tail
+        parent.replace(element, marker)
+        out.headline_marker = marker
     return title or None
 
 
