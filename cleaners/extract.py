@@ -295,7 +295,7 @@ def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
 # their structure: the lead (the first prose paragraph between headline and body), the date (a
 # <time datetime> or a date-shaped line next to the headline), the author (an element marked
 # author/byline next to the headline). Tags, the class words every CMS uses and text shapes only.
-_NOT_PROSE_TAGS = frozenset("nav aside footer form ul ol li dl dt dd figure figcaption table menu".split())
+_NOT_PROSE_TAGS = frozenset("nav aside footer form ul ol li dl dt dd figure figcaption menu".split())
 _CAPTION_WORDS = re.compile(r"caption|desc|note|chu-?thich", re.IGNORECASE)
 _AUTHOR_WORDS = re.compile(r"author|byline|tac-?gia", re.IGNORECASE)
 _LEAD_WORDS = re.compile(r"sapo|lead|summary|chapeau|excerpt|intro|desc", re.IGNORECASE)
@@ -309,24 +309,43 @@ class _HeadlineWindow:
     between it and the body, in document order (one walk of the region)."""
 
     def __init__(self, region, marker, body):
+        self.region = region
         self.before: list = []
         self.between: list = []
+        self.after: list = []
         if region is None or marker is None or region is body:
             return
-        seen = False
+        # Elements holding block-level elements are containers; the others holding text are
+        # blocks: a block-level leaf, or an inline element standing in a container (a <span>
+        # with the date between the headline and the lead).
+        containers = set()
+        for element in region.iter():
+            if isinstance(element.tag, str) and element.tag in BLOCK_TAGS:
+                for ancestor in element.iterancestors():
+                    if ancestor in containers:
+                        break
+                    containers.add(ancestor)
+        seen, target, inside_body = False, self.before, False
         for element in region.iter():
             if element is marker:
-                seen = True
+                seen, target = True, self.between
                 continue
             if element is body:
+                target = self.after if seen else None
+                inside_body = True
+                continue
+            if not isinstance(element.tag, str) or element in containers or target is None:
+                continue
+            if inside_body and any(a is body for a in element.iterancestors()):
+                continue
+            parent = element.getparent()
+            if element.tag not in BLOCK_TAGS and parent not in containers:
+                continue  # inline inside a block: part of that block
+            if element.tag in SKIP_TAGS or any(a.tag in SKIP_TAGS for a in element.iterancestors()):
+                continue
+            target.append(element)
+            if target is self.after and len(self.after) >= NEAR_HEADLINE:
                 break
-            if not isinstance(element.tag, str) or element.tag not in BLOCK_TAGS:
-                continue
-            if any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in element.iterdescendants()):
-                continue
-            if any(a.tag in SKIP_TAGS for a in element.iterancestors()):
-                continue
-            (self.between if seen else self.before).append(element)
         self.before = self.before[-NEAR_HEADLINE:] if seen else []
         if not seen:
             self.between = []
@@ -345,8 +364,11 @@ class _HeadlineWindow:
         text = collapse_whitespace(element.text_content())
         if not MIN_LEAD_CHARS <= len(text) <= MAX_LEAD_CHARS:
             return False
-        if any(a.tag in _NOT_PROSE_TAGS for a in (element, *element.iterancestors())):
-            return False
+        for node in (element, *element.iterancestors()):  # a list, a menu, a figure in the region
+            if node is self.region:
+                break
+            if node.tag in _NOT_PROSE_TAGS:
+                return False
         if _marked(element, _CAPTION_WORDS) and not _marked(element, _LEAD_WORDS) or element.xpath(".//img"):
             return False
         links = sum(len(collapse_whitespace(a.text_content())) for a in element.iter("a"))
@@ -374,7 +396,7 @@ class _HeadlineWindow:
         from .steps import looks_like_byline
         from .vi.bylines import clean_author
 
-        for element in self._near():
+        for element in (*self._near(), *self.after):  # by the headline, or right after the body
             for node in (element, *element.iterdescendants()):
                 if isinstance(node.tag, str) and _marked(node, _AUTHOR_WORDS):
                     text = collapse_whitespace(node.text_content())
