@@ -244,10 +244,13 @@ def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
         out.misses.append(("title", list(rules.title)))
     for name in ("published", "author", "source", "kicker", "category"):
         value = read_field(tree, getattr(rules, name), out.removed, name)
+        if not value and getattr(rules, name):
+            out.misses.append((name, [r.css for r in getattr(rules, name)]))
+            value = read_field(tree, _relaxed_fields(tree, getattr(rules, name)), out.removed, name)
+            if value:
+                out.notes.append(f"fallback: {name} found by the selector without its wrapper classes")
         if value:
             out.metadata[name] = value
-        elif getattr(rules, name):
-            out.misses.append((name, [r.css for r in getattr(rules, name)]))
     remove_hidden(tree, out.removed)
     remove_matching(tree, rules.remove, "remove", out.removed)
     lead = select_first(tree, rules.lead)
@@ -256,6 +259,9 @@ def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
         out.misses.append(("lead", list(rules.lead)))
     if rules.body and body is None:
         out.misses.append(("body", list(rules.body)))
+        body = _relaxed_first(tree, rules.body)
+        if body is not None:
+            out.notes.append("fallback: body found by the selector without its wrapper classes")
     out.body_found = body is not None
     out.body_element = body
     out.region = _region(headline_parent, body)
@@ -407,6 +413,38 @@ class _HeadlineWindow:
 
 def _marked(element, words) -> bool:
     return any(words.search(element.get(name) or "") for name in ("class", "id", "itemprop", "data-role", "rel"))
+
+
+# A theme that renames the wrappers around an element (".detail-left .boxdetail .contents")
+# often keeps the element's own class (".contents"): when a selector misses, its last compound
+# part is tried, and taken only when it names exactly one element of the page.
+_COMBINATOR = re.compile(r"\s*[\s>+~]\s*")
+
+
+def _last_compound(selector: str) -> str | None:
+    if "," in selector or "(" in selector or re.search(r"\[[^\]]*\s[^\]]*\]", selector):
+        return None
+    parts = [p for p in _COMBINATOR.split(selector.strip()) if p]
+    return parts[-1] if len(parts) > 1 else None
+
+
+def _relaxed_first(tree, selectors):
+    for selector in selectors or ():
+        last = _last_compound(selector)
+        if last:
+            found = css(last)(tree)
+            if len(found) == 1:
+                return found[0]
+    return None
+
+
+def _relaxed_fields(tree, rules) -> list[FieldRule]:
+    relaxed = []
+    for rule in rules or ():
+        last = _last_compound(rule.css)
+        if last and len(css(last)(tree)) == 1:
+            relaxed.append(FieldRule(css=last, attr=rule.attr, label=rule.label))
+    return relaxed
 
 
 def _region(headline_parent, body):
