@@ -468,13 +468,16 @@ def _captions_outside(region, body, rules: ExtractRules, headline_parent=None) -
     """Captions the profile's selectors find in the article region but outside the body (NukeViet
     4.0-4.4 shows the first photo's caption in #imgpreview before the body): kept, in page order,
     before or after the body's blocks. Each caption element is taken once."""
-    if region is None or region is body or not rules.captions:
+    if region is None or region is body:
         return [], []
     found = []
-    for selector in rules.captions:
+    for selector in rules.captions or ():
         for element in css(selector)(region):
             if _contains(body, element) or any(element is f or _contains(f, element) for f in found):
                 continue
+            found.append(element)
+    for element in _caption_holders_by_body(region, body):
+        if not any(element is f or _contains(f, element) or _contains(element, f) for f in found):
             found.append(element)
     if not found:
         return [], []
@@ -494,6 +497,48 @@ def _captions_outside(region, body, rules: ExtractRules, headline_parent=None) -
         elif not whole_page:
             after.append(Block(text, "caption"))
     return before, after
+
+
+MAX_CAPTION_CHARS = 400
+
+
+def _caption_holders_by_body(region, body) -> list:
+    """Caption holders the profile does not name, right before or after the body (or the body's
+    wrappers inside the region): a <figcaption>; an element holding a photo and a short text;
+    an element whose class says caption/desc/note standing after a photo. The caption's text
+    element is returned (the figcaption, or the holder)."""
+    holders = []
+    node = body
+    while node is not None and node is not region:
+        for sibling in (node.getprevious(), node.getnext()):
+            if sibling is None or not isinstance(sibling.tag, str):
+                continue
+            caption = _photo_caption(sibling)
+            if caption is not None:
+                holders.append(caption)
+        node = node.getparent()
+    return holders
+
+
+def _photo_caption(element):
+    from .vi.dates import is_date_line
+
+    text = collapse_whitespace(element.text_content())
+    if len(re.findall(r"\w+", text)) < 2 or len(text) > MAX_CAPTION_CHARS or is_date_line(text):
+        return None  # not words (a separator, an icon's label), a date line, or longer than a caption
+    links = sum(len(collapse_whitespace(a.text_content())) for a in element.iter("a"))
+    if links > 0.2 * len(text):
+        return None  # a linked title: a related-article card, not a caption
+    figcaptions = list(element.iter("figcaption"))
+    if figcaptions:
+        return figcaptions[0] if collapse_whitespace(figcaptions[0].text_content()) else None
+    if any(True for _ in element.iter("img")):
+        return element
+    previous = element.getprevious()
+    if (_marked(element, _CAPTION_WORDS) and not _marked(element, _LEAD_WORDS) and previous is not None
+            and isinstance(previous.tag, str) and any(True for _ in previous.iter("img"))):
+        return element
+    return None
 
 
 def _read_title(tree, rules: ExtractRules, out: DomExtraction) -> str | None:
