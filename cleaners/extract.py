@@ -510,14 +510,27 @@ def _caption_holders_by_body(region, body) -> list:
     holders = []
     node = body
     while node is not None and node is not region:
-        for sibling in (node.getprevious(), node.getnext()):
-            if sibling is None or not isinstance(sibling.tag, str):
-                continue
-            caption = _photo_caption(sibling)
+        for sibling in (_neighbour(node, node.itersiblings(preceding=True)), _neighbour(node, node.itersiblings())):
+            caption = _photo_caption(sibling) if sibling is not None else None
             if caption is not None:
                 holders.append(caption)
         node = node.getparent()
     return holders
+
+
+def _neighbour(node, siblings):
+    """The nearest sibling element with text; a photo without text (the picture before its
+    caption) is stepped over, once."""
+    for step, sibling in enumerate(siblings):
+        if step > 1:
+            return None
+        if not isinstance(sibling.tag, str):
+            continue
+        if collapse_whitespace(sibling.text_content()):
+            return sibling
+        if not any(True for _ in sibling.iter("img")):
+            return None
+    return None
 
 
 def _photo_caption(element):
