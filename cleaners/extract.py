@@ -442,7 +442,8 @@ def _relaxed_fields(tree, rules) -> list[FieldRule]:
     relaxed = []
     for rule in rules or ():
         last = _last_compound(rule.css)
-        if last and len(css(last)(tree)) == 1:
+        # One element; or, for a labelled field ("Nguồn tin:"), the label picks among several.
+        if last and (len(css(last)(tree)) == 1 or (rule.label and css(last)(tree))):
             relaxed.append(FieldRule(css=last, attr=rule.attr, label=rule.label))
     return relaxed
 
