@@ -265,7 +265,10 @@ def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
     out.body_found = body is not None
     out.body_element = body
     out.region = _region(headline_parent, body)
-    parts = _HeadlineWindow(out.region, out.headline_marker, body) if body is not None else None
+    # Walked only when a part is missing (the fallbacks cost nothing on a page the rules fit).
+    needed = lead is None and rules.lead or "published" not in out.metadata or \
+        ("author" not in out.metadata and rules.author)
+    parts = _HeadlineWindow(out.region, out.headline_marker, body) if body is not None and needed else None
     if lead is None and rules.lead and parts is not None:
         # The profile's lead selectors missed (a theme renamed the sapo's class): the lead is the
         # first paragraph of prose between the headline and the body.
