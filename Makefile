@@ -14,7 +14,7 @@ LATEST = .venv-latest
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,bench]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,bench,export]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -32,7 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/quality.py
 
 clean-output:
-	rm -rf output/corpus output/raw output/state output/*.jsonl
+	rm -rf output/corpus output/raw output/state output/dedup output/export output/*.jsonl
 
 # Every package named in pyproject.toml (dependencies and extras), without its range.
 DEPENDENCY_NAMES = $(PYTHON) -c 'import re, tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
@@ -43,7 +43,7 @@ DEPENDENCY_NAMES = $(PYTHON) -c 'import re, tomllib; p = tomllib.load(open("pypr
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet --upgrade pip
-	.venv-lock/bin/pip install --quiet -e '.[test,bench]'
+	.venv-lock/bin/pip install --quiet -e '.[test,bench,export]'
 	grep "^#" $(CONSTRAINTS) > .venv-lock/constraints.txt
 	.venv-lock/bin/pip freeze --all --exclude-editable | grep -v '^pip==' >> .venv-lock/constraints.txt
 	mv .venv-lock/constraints.txt $(CONSTRAINTS) && rm -rf .venv-lock

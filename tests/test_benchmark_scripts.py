@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+from conftest import shared_or_skip
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
@@ -117,3 +120,11 @@ def test_robustness_script_reports_every_site_and_profile():
     if not (SHARED / "benchmarks" / "vn-real").is_dir():
         missing_shared(SHARED / "benchmarks" / "vn-real")
     assert "| vnexpress | 3 |" in output and "**real pages, total**" in output
+
+
+def test_dedup_benchmark_scores_a_small_syndication_set():
+    pytest.importorskip("datasketch")
+    shared_or_skip("samples", "expected")
+    output = run_script("benchmarks/dedup.py", "--docs", "300")
+    assert re.search(r"pairs: precision [01]\.\d{4} \(\d+/\d+\), recall [01]\.\d{4}", output), output
+    assert "(incremental)" in output and "peak RSS" in output

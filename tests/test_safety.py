@@ -59,7 +59,7 @@ def assert_only_corpus_names(sandbox: Path, out: Path, before: set[str]) -> None
     assert not outside, f"written outside the output folder: {sorted(outside)[:5]}"
     for path in (out / "corpus").iterdir():
         assert DOC_NAME.match(path.name), path.name
-    assert {p.name for p in out.iterdir()} <= {"corpus", "manifest.jsonl", "rejects.jsonl", ".vnnews.lock"}
+    assert {p.name for p in out.iterdir()} <= {"corpus", "manifest.jsonl", "rejects.jsonl", "duplicates.jsonl", ".vnnews.lock"}
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=lambda v: repr(v[:30]))

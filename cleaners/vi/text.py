@@ -325,3 +325,17 @@ def similarity(a: str, b: str) -> float:
         return 0.0
     matcher = difflib.SequenceMatcher(None, words_a, words_b, autojunk=False)
     return matcher.ratio()
+
+
+_NOT_WORD_KEEP_LINES_RE = re.compile(r"[^\w\n]+|_+")
+_DIGITS_RE = re.compile(r"\d+")
+
+
+def fold_for_dedup(s: str) -> str:
+    """Key for near-duplicate detection of whole documents: NFC, lower case, one tone style
+    (hoà = hòa, uỷ = ủy), every run of digits folded to "0", punctuation to spaces, line
+    breaks kept (one paragraph a line). Like fold_for_compare, never output text."""
+    s = unicodedata.normalize("NFC", s).lower()
+    s = _unify_tone_placement(s)
+    s = _DIGITS_RE.sub("0", s)
+    return _NOT_WORD_KEEP_LINES_RE.sub(" ", s)

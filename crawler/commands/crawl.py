@@ -97,4 +97,5 @@ def run(args) -> int:
         print(f"vnnews crawl: {exc}", file=sys.stderr)
         return crawling.EXIT_BUSY
     crawling.print_summary(runs, out_dir)
-    return crawling.exit_code(runs)
+    deduplicated = crawling.dedup_after_crawl(out_dir)
+    return crawling.exit_code(runs) or (0 if deduplicated else crawling.EXIT_FAILED)

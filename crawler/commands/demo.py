@@ -9,6 +9,7 @@ loopback to crawl for them.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -57,8 +58,22 @@ def run(args) -> int:
             print(f"vnnews demo: {exc}", file=sys.stderr)
             return crawling.EXIT_BUSY
     crawling.print_summary(runs, out_dir)
+    deduplicated = crawling.dedup_after_crawl(out_dir)
+    exported = export_demo(out_dir) if deduplicated else False
     print(f"demo finished in {time.monotonic() - started:.1f}s")
-    return crawling.exit_code(runs)
+    return crawling.exit_code(runs) or (0 if deduplicated and exported else crawling.EXIT_FAILED)
+
+
+def export_demo(out_dir: Path) -> bool:
+    """The demo corpus as a dataset folder, <out>/export (Parquet, with its card)."""
+    from crawler.commands import export
+
+    dest = out_dir / "export"
+    code = export.run(argparse.Namespace(dest=str(dest), out=str(out_dir), format=["parquet"],
+                                         canonical_only=False, site=None, since=None))
+    if code == 0:
+        print(f'load it: datasets.load_dataset("parquet", data_dir="{dest / "parquet" / "all"}")')
+    return code == 0
 
 
 def demo_sites(configured: list[str], served: list[str]) -> tuple[list[str], list[str]]:

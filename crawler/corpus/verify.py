@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from crawler.corpus.writer import CORPUS_DIR, DOC_NAME, LOCK, MANIFEST, TEMP_SUFFIX
+from crawler.corpus.writer import CORPUS_DIR, DOC_NAME, DUPLICATES, LOCK, MANIFEST, TEMP_SUFFIX
 from crawler.urls import url_id
 
 # Every manifest line carries these, with these types (None allowed only where listed).
@@ -87,6 +87,7 @@ def verify_corpus(out_dir: str | os.PathLike) -> Report:
         entries = _check_manifest(manifest, report)
         _check_entries(out, entries, report)
         _check_folder(corpus, entries, report)
+        _check_dedup(out, entries, report)
     return report
 
 
@@ -319,3 +320,123 @@ def _check_folder(corpus: Path, entries: list[Entry], report: Report) -> None:
             report.files += 1
             if relative not in listed:
                 report.add(relative, f"not listed in {MANIFEST} (orphan document)")
+
+
+# --- near-duplicates: clusters.jsonl, the dedup index, duplicates.jsonl ------------------------
+
+def _check_dedup(out: Path, entries: list[Entry], report: Report) -> None:
+    """What `vnnews dedup` and the crawl's exact-duplicate notes wrote must agree with the
+    manifest. Both may lag it (documents crawled after the last dedup are in neither): that
+    is not a problem; naming a document the manifest does not have, or an inconsistent
+    cluster, is. (crawler/corpus/dedup.py: CLUSTERS, DEDUP_DIR; imported late, so verify
+    works without datasketch installed.)"""
+    ids = {e.record["id"]: e.record["seq"] for e in entries}
+    _check_clusters(out / "clusters.jsonl", ids, report)
+    _check_index(out / "dedup" / "index.sqlite", ids, report)
+    _check_duplicates(out / DUPLICATES, ids, report)
+
+
+def _jsonl_records(path: Path, report: Report) -> list[tuple[str, dict]]:
+    name = path.name
+    data = path.read_bytes()
+    complete_end = data.rfind(b"\n") + 1
+    records = []
+    lines = data[:complete_end].split(b"\n")[:-1]
+    for number, raw in enumerate(lines, 1):
+        where = f"{name}:{number}"
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            report.add(where, "not a JSON line")
+            continue
+        if not isinstance(record, dict):
+            report.add(where, "expected a JSON object")
+            continue
+        records.append((where, record))
+    if complete_end < len(data):
+        report.add(f"{name}:{len(lines) + 1}", "torn last line (no newline): a run was interrupted while writing it")
+    return records
+
+
+def _check_clusters(path: Path, ids: dict[str, int], report: Report) -> None:
+    if not path.exists():
+        return
+    records = _jsonl_records(path, report)
+    by_id: dict[str, dict] = {}
+    for where, record in records:
+        missing = [k for k in ("id", "cluster", "cluster_size", "duplicate_of") if k not in record]
+        if missing:
+            report.add(where, f"missing field{'s' * (len(missing) > 1)}: {', '.join(missing)}")
+            continue
+        if record["id"] not in ids:
+            report.add(where, f"document {record['id']} is not in {MANIFEST} (run `vnnews dedup --rebuild`)")
+            continue
+        if record["id"] in by_id:
+            report.add(where, f"document {record['id']} listed twice")
+            continue
+        by_id[record["id"]] = record
+    sizes: dict[str, int] = {}
+    for record in by_id.values():
+        sizes[record["cluster"]] = sizes.get(record["cluster"], 0) + 1
+    for where, record in records:
+        if by_id.get(record.get("id")) is not record:
+            continue
+        cluster, canonical = record["cluster"], record["duplicate_of"]
+        if cluster not in by_id or by_id[cluster]["cluster"] != cluster:
+            report.add(where, f"cluster {cluster} is not a document of that cluster")
+        if record["cluster_size"] != sizes[cluster]:
+            report.add(where, f"cluster_size {record['cluster_size']}, but {sizes[cluster]} document(s) "
+                              f"carry cluster {cluster}")
+        if canonical is not None:
+            target = by_id.get(canonical)
+            if target is None or target["cluster"] != cluster or target["duplicate_of"] is not None:
+                report.add(where, f"duplicate_of {canonical} is not the canonical copy of cluster {cluster}")
+    canonicals: dict[str, int] = {}
+    for record in by_id.values():
+        if record["duplicate_of"] is None:
+            canonicals[record["cluster"]] = canonicals.get(record["cluster"], 0) + 1
+    for cluster, count in sorted(canonicals.items()):
+        if count != 1:
+            report.add(path.name, f"cluster {cluster} has {count} canonical copies")
+    for cluster in sorted(set(sizes) - set(canonicals)):
+        report.add(path.name, f"cluster {cluster} has no canonical copy")
+
+
+def _check_index(path: Path, ids: dict[str, int], report: Report) -> None:
+    import sqlite3
+
+    if not path.exists():
+        return
+    where = "dedup/index.sqlite"
+    hint = "; run `vnnews dedup --rebuild` (the index is rebuilt from the manifest and the files)"
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                report.add(where, f"damaged ({check}){hint}")
+                return
+            seqs = set()
+            for seq, doc_id, sig in db.execute("SELECT seq, id, sig FROM docs"):
+                seqs.add(seq)
+                if ids.get(doc_id) != seq:
+                    report.add(where, f"indexes document {doc_id} as seq {seq}, {MANIFEST} "
+                                      f"{'has it as seq ' + str(ids[doc_id]) if doc_id in ids else 'does not list it'}{hint}")
+                elif len(sig) != 4 * 112:
+                    report.add(where, f"document {doc_id}: signature of {len(sig)} bytes, expected 448{hint}")
+            bad = db.execute("SELECT count(*) FROM pairs WHERE a >= b").fetchone()[0]
+            dangling = sum(1 for a, b in db.execute("SELECT a, b FROM pairs") if a not in seqs or b not in seqs)
+            if bad or dangling:
+                report.add(where, f"{bad + dangling} pair(s) name documents the index does not hold{hint}")
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        report.add(where, f"unreadable ({exc}){hint}")
+
+
+def _check_duplicates(path: Path, ids: dict[str, int], report: Report) -> None:
+    if not path.exists():
+        return
+    for where, record in _jsonl_records(path, report):
+        if record.get("duplicate_of") not in ids:
+            report.add(where, f"duplicate_of {record.get('duplicate_of')!r} is not a document of {MANIFEST}")

@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.jsonl"
 REJECTS = "rejects.jsonl"
+DUPLICATES = "duplicates.jsonl"  # exact copies not written: where they were, which document they repeat
 CORPUS_DIR = "corpus"
 LOCK = ".vnnews.lock"
 TEMP_SUFFIX = ".tmp"
@@ -132,13 +133,16 @@ class CorpusWriter:
         self.next_seq = 0
         self._load_manifest()
         self._known_rejects = {(r.get("url"), r.get("reason")) for r in read_jsonl(self.out_dir / REJECTS)}
+        self._known_duplicates = {(r.get("url"), r.get("duplicate_of"))
+                                  for r in read_jsonl(self.out_dir / DUPLICATES)}
         self._remove_crash_leftovers()
         self._manifest = (self.out_dir / MANIFEST).open("ab")
         self._rejects = (self.out_dir / REJECTS).open("ab")
+        self._duplicates = None  # opened at the first exact copy: most folders never need it
         self.before_commit: list[Callable[[], None]] = []  # run on the writer thread before the lines
         self._thread: threading.Thread | None = None
         self._cond = threading.Condition()
-        self._queue: list[tuple] = []  # ("doc", file name, bytes, line) or ("reject", line)
+        self._queue: list[tuple] = []  # ("doc", file name, bytes, line), ("reject", line) or ("duplicate", line)
         self._waiters: list[Callable[[BaseException | None], None]] = []
         self._closing = False
         self._failed: BaseException | None = None
@@ -203,8 +207,10 @@ class CorpusWriter:
         text = document.text
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if canonical_url in self.by_url:
+            self._note_duplicate("url", url, canonical_url, site, self.by_url[canonical_url], crawled_at)
             return self._outcome("duplicate-url", self.by_url[canonical_url])
         if digest in self.by_text:
+            self._note_duplicate("text", url, canonical_url, site, self.by_text[digest], crawled_at)
             return self._outcome("duplicate-text", self.by_text[digest])
         self._check_usable()
         seq, doc_id = self.next_seq, url_id(canonical_url)
@@ -225,6 +231,28 @@ class CorpusWriter:
         self.by_url[canonical_url] = entry
         self.by_text[digest] = entry
         return self._outcome("written", entry)
+
+    def _note_duplicate(self, match: str, url: str, canonical_url: str, site: str, original: dict,
+                        crawled_at: str | None) -> None:
+        """A line in duplicates.jsonl for an exact copy that is not written (same canonical URL
+        under another spelling, or the same text under another URL), once per (url, original),
+        so consumers see the copies the corpus leaves out. The same page fetched again is none."""
+        if url == original["url"] or (url, original["id"]) in self._known_duplicates:
+            return
+        if self._failed is not None or self._closing:
+            return  # add() reports the unusable writer for written documents; a note is not worth an error
+        record = {"url": url, "canonical_url": canonical_url, "site": site, "match": match,
+                  "duplicate_of": original["id"], "time": crawled_at or utc_now()}
+        if self._thread is None:
+            self._append(self._duplicates_file(), record)
+        else:
+            self._enqueue(("duplicate", _line(record)))
+        self._known_duplicates.add((url, original["id"]))
+
+    def _duplicates_file(self):
+        if self._duplicates is None:
+            self._duplicates = (self.out_dir / DUPLICATES).open("ab")
+        return self._duplicates
 
     def reject(self, url: str, site: str, reason: str, detail: str | None = None,
                time: str | None = None) -> bool:
@@ -311,7 +339,9 @@ class CorpusWriter:
             hook()
         manifest_lines = b"".join(op[3] for op in docs)
         reject_lines = b"".join(op[1] for op in ops if op[0] == "reject")
-        for fh, data in ((self._manifest, manifest_lines), (self._rejects, reject_lines)):
+        duplicate_lines = b"".join(op[1] for op in ops if op[0] == "duplicate")
+        for fh, data in ((self._manifest, manifest_lines), (self._rejects, reject_lines),
+                         (self._duplicates_file() if duplicate_lines else None, duplicate_lines)):
             if data:
                 fh.write(data)
                 fh.flush()
@@ -347,8 +377,8 @@ class CorpusWriter:
             self._cond.notify()
         if self._thread is not None:
             self._thread.join()
-        for fh in (self._manifest, self._rejects, self._lock_fh):
-            if not fh.closed:
+        for fh in (self._manifest, self._rejects, self._duplicates, self._lock_fh):
+            if fh is not None and not fh.closed:
                 fh.close()
 
     def __enter__(self) -> "CorpusWriter":

@@ -282,3 +282,23 @@ def print_health_warnings(sites: list[str], out_dir: Path, stream=sys.stdout) ->
 
 def exit_code(runs: list[SiteRun]) -> int:
     return EXIT_OK if runs and all(r.finish_reason == "finished" for r in runs) else EXIT_FAILED
+
+
+def dedup_after_crawl(out_dir: Path, stream=sys.stdout) -> bool:
+    """`vnnews dedup` on the folder just crawled, incrementally: only the new documents are
+    compared with the index. False (and why, on stderr) when it failed; skipped with a note
+    when the export extra (datasketch) is not installed."""
+    try:
+        from crawler.corpus.dedup import DedupError, deduplicate, site_titles_from_registry
+    except ImportError as exc:
+        print(f"near-duplicates not checked: {exc.name} is missing (pip install 'vnnews[export]')", file=stream)
+        return True
+    if not (out_dir / "manifest.jsonl").exists():
+        return True
+    try:
+        result = deduplicate(out_dir, site_titles_from_registry())
+    except (DedupError, ValueError, OSError) as exc:
+        print(f"vnnews dedup: {exc}", file=sys.stderr)
+        return False
+    print(f"near-duplicates: {result.summary()} (clusters in {out_dir / 'clusters.jsonl'})", file=stream)
+    return True
