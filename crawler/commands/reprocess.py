@@ -16,6 +16,8 @@ def register(subparsers) -> None:
     parser.add_argument("--from-raw", metavar="DIR", default="output/raw",
                         help="folder of WARC files written by a crawl (default: output/raw)")
     parser.add_argument("--out", metavar="DIR", help="new or empty folder for the rebuilt corpus")
+    parser.add_argument("--jobs", metavar="N", type=int, default=None,
+                        help="cleaning processes (default: the number of cores); the output is the same for any N")
     parser.add_argument("--config", metavar="DIR", help="config folder (default: config/ or $VNNEWS_CONFIG)")
     parser.set_defaults(run=run)
 
@@ -36,9 +38,14 @@ def run(args) -> int:
         registry = load_registry(args.config)
     except ValueError as exc:
         return _usage(f"invalid configuration:\n{exc}")
+    from crawler.corpus.parallel import default_jobs
+
+    jobs = default_jobs() if args.jobs is None else args.jobs
+    if jobs < 1:
+        return _usage(f"--jobs {jobs}: expected a number of processes, 1 or more")
     target = Path(args.out) if args.out else default_target(raw_dir.parent)
     try:
-        counts = reprocess(raw_dir, target, registry)
+        counts = reprocess(raw_dir, target, registry, jobs=jobs)
     except NotFresh as exc:
         return _usage(str(exc))
     written = counts.get("written", 0)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from crawler.corpus.archive import read_pages
 from crawler.corpus.writer import MANIFEST, CorpusWriter
-from crawler.corpus.outcome import clean_page, document_canonical, store_result
+from crawler.corpus.outcome import store_result
+from crawler.corpus.parallel import cleaned_in_order
 from crawler.siterules import SiteRules
-from crawler.urls import Canonicalizer
 
 
 class NotFresh(ValueError):
@@ -40,19 +40,22 @@ def own_article_test(registry, site_name: str, canonical):
     return SiteRules(registry.resolve(site_name), canonical).is_own_article
 
 
-def reprocess(raw_dir: Path, target: Path, registry) -> Counter:
-    """Replay every archived page into `target`; counts of what happened to the pages."""
-    from cleaners.pipeline import Cleaner
-
+def reprocess(raw_dir: Path, target: Path, registry, jobs: int = 1) -> Counter:
+    """Replay every archived page into `target`; counts of what happened to the pages.
+    `jobs` > 1 cleans in that many processes (crawler/corpus/parallel.py); same output."""
     check_fresh(target)
-    cleaner, canonical = Cleaner(registry), Canonicalizer(registry)
     counts: Counter = Counter()
-    with CorpusWriter(target) as writer:
+
+    def candidates():
         for page in read_pages(raw_dir):
-            page.site = page.site or registry.site_for_url(page.url) or "generic"
-            page.canonical_url = document_canonical(page, canonical, own_article_test(registry, page.site, canonical))
             counts["pages"] += 1
-            outcome = store_result(writer, page, clean_page(cleaner, page))
+            page.site = page.site or registry.site_for_url(page.url) or "generic"
+            if page.is_article_candidate:  # other pages are archived for the record, never stored
+                yield page
+
+    with CorpusWriter(target) as writer:
+        for page, result in cleaned_in_order(candidates(), registry.root, jobs):
+            outcome = store_result(writer, page, result)
             if outcome:
                 counts[outcome] += 1
     return counts
