@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -69,16 +71,44 @@ class PageCleaner:
         result = clean_page(self.cleaner, page)
         return replace(page, body=b"", response_headers=[], request_headers=[]), result
 
-    def batch(self, pages: list[PageItem]) -> list:
-        return [self(page) for page in pages]
+    def batch(self, pages: list) -> list:
+        # anything else (a marker such as "this file ends here") passes through in its place
+        return [self(page) if isinstance(page, PageItem) else (page, None) for page in pages]
 
 
 _worker: PageCleaner | None = None
 
 
-def _init_worker(config_root: str) -> None:
+def _init_worker(config_root: str, parent: int) -> None:
     global _worker
     _worker = PageCleaner(config_root)
+    threading.Thread(target=_exit_with, args=(parent,), name="vnnews-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker outlives a parent killed with -9 (its own parent is the fork server, which
+    lingers too): it would hold the parent's stdout and memory for ever. Leave when it goes
+    (a zombie counts as gone: its own parent may not have collected it yet)."""
+    while True:
+        time.sleep(1.0)
+        if not _alive(parent):
+            os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # another user's process got the number: ours is gone
+            return False
+        return True
 
 
 def _clean_batch(pages: list[PageItem]) -> list:
@@ -104,7 +134,7 @@ def _pool(jobs: int, config_root: str) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["cleaners.pipeline", "crawler.corpus.outcome", "crawler.siterules"])
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                               initargs=(config_root,))
+                               initargs=(config_root, os.getpid()))
 
 
 def _submit(pool: ProcessPoolExecutor, batch: list[PageItem]) -> Future:
@@ -120,12 +150,12 @@ def _submit(pool: ProcessPoolExecutor, batch: list[PageItem]) -> Future:
 def cleaned_in_order(pages: Iterable[PageItem], config_root: str | os.PathLike, jobs: int,
                      batch_pages: int = BATCH_PAGES, window: int | None = None) -> Iterator[tuple]:
     """(page, CleanResult) for every page of `pages`, in their order, cleaned by `jobs` processes.
-    `jobs` 1 cleans in this process."""
+    `jobs` 1 cleans in this process. Items that are not pages come back as (item, None)."""
     config_root = str(Path(config_root).resolve())
     if jobs <= 1:
         cleaner = PageCleaner(config_root)
         for page in pages:
-            yield cleaner(page)
+            yield cleaner(page) if isinstance(page, PageItem) else (page, None)
         return
     window = window or 3 * jobs
     source = _batches(pages, batch_pages)
@@ -150,7 +180,7 @@ def cleaned_in_order(pages: Iterable[PageItem], config_root: str | os.PathLike, 
                 # a worker died: every batch not stored yet goes to a new pool, in order
                 breaks += 1
                 if breaks >= MAX_POOL_BREAKS:
-                    urls = ", ".join(p.url for item in pending for p in item[0])
+                    urls = ", ".join(p.url for item in pending for p in item[0] if isinstance(p, PageItem))
                     raise WorkerLost(f"cleaning workers died {breaks} times in a row while these pages were "
                                      f"out: {urls}") from None
                 pool.shutdown(wait=False, cancel_futures=True)
