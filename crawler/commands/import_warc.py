@@ -26,8 +26,9 @@ def register(subparsers) -> None:
     parser.add_argument("--jobs", metavar="N", type=int, default=None,
                         help="cleaning processes (default: the number of cores); the output is the same for any N")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                        help="clean on a Dask cluster (pip install 'vnnews[cluster]'); the files must be readable "
-                             "by the workers at the same paths. tls:// addresses need --tls-* (docs/archives.md)")
+                        help="clean on a Dask cluster (pip install 'vnnews[cluster]'): one task per file, which the "
+                             "workers must read at the same path; tcp:// only on loopback, else tls:// "
+                             "(docs/archives.md)")
     parser.add_argument("--config", metavar="DIR", help="config folder (default: config/ or $VNNEWS_CONFIG)")
     parser.set_defaults(run=run)
 
@@ -63,6 +64,13 @@ def run(args) -> int:
     except UsageError as exc:
         return _usage(str(exc))
     out = Path(args.out)
+    if args.scheduler:
+        from crawler.corpus.distributed import InsecureScheduler, check_address
+
+        try:
+            check_address(args.scheduler)
+        except InsecureScheduler as exc:
+            return _usage(str(exc))
     try:
         counts = import_warcs(files, out, registry, selection, jobs=jobs, scheduler=args.scheduler)
     except CorpusError as exc:

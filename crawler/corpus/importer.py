@@ -65,6 +65,9 @@ class Selection:
     generic_hosts: tuple[str, ...] = ()
     _rules: dict = field(default_factory=dict, repr=False)
 
+    def __getstate__(self):  # sent to Dask workers: the cache of compiled rules stays here
+        return {"sites": self.sites, "generic_hosts": self.generic_hosts, "_rules": {}}
+
     def site_of(self, registry, url: str) -> str | None:
         site = registry.site_for_url(url)
         if site in self.sites:
@@ -223,7 +226,7 @@ def import_warcs(files: list[Path], out_dir: Path, registry, selection: Selectio
         if scheduler:
             from crawler.corpus.distributed import cleaned_on_dask
 
-            results = cleaned_on_dask(todo, registry.root, selection, scheduler, counts)
+            results = cleaned_on_dask(todo, registry.root, selection, scheduler, counts, end_marker=FileDone)
         else:
             results = cleaned_in_order(_pages_and_ends(todo, registry, selection, counts), registry.root, jobs)
         for item, result in results:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from crawler.corpus.archive import read_pages
+from crawler.corpus.archive import archive_files, read_pages
 from crawler.corpus.writer import MANIFEST, CorpusWriter
 from crawler.corpus.outcome import store_result
 from crawler.corpus.parallel import cleaned_in_order
@@ -40,9 +40,10 @@ def own_article_test(registry, site_name: str, canonical):
     return SiteRules(registry.resolve(site_name), canonical).is_own_article
 
 
-def reprocess(raw_dir: Path, target: Path, registry, jobs: int = 1) -> Counter:
+def reprocess(raw_dir: Path, target: Path, registry, jobs: int = 1, scheduler: str | None = None) -> Counter:
     """Replay every archived page into `target`; counts of what happened to the pages.
-    `jobs` > 1 cleans in that many processes (crawler/corpus/parallel.py); same output."""
+    `jobs` > 1 cleans in that many processes (crawler/corpus/parallel.py), `scheduler` on a
+    Dask cluster (crawler/corpus/distributed.py); the output is the same."""
     check_fresh(target)
     counts: Counter = Counter()
 
@@ -53,8 +54,15 @@ def reprocess(raw_dir: Path, target: Path, registry, jobs: int = 1) -> Counter:
             if page.is_article_candidate:  # other pages are archived for the record, never stored
                 yield page
 
+    if scheduler:
+        from crawler.corpus.distributed import check_address, cleaned_on_dask
+
+        check_address(scheduler)
+        results = cleaned_on_dask(archive_files(raw_dir), registry.root, None, scheduler, counts)
+    else:
+        results = cleaned_in_order(candidates(), registry.root, jobs)
     with CorpusWriter(target) as writer:
-        for page, result in cleaned_in_order(candidates(), registry.root, jobs):
+        for page, result in results:
             outcome = store_result(writer, page, result)
             if outcome:
                 counts[outcome] += 1
