@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from replica.families import FAMILIES  # noqa: E402
 from replica.feeds import robots_txt, sitemap_index, urlset  # noqa: E402
+from replica.loopback import LOOPBACK, LoopbackServer  # noqa: E402
 from replica.model import Article, Category, SiteData, load_site, site_names  # noqa: E402
 from replica.templates import attr  # noqa: E402
 
-LOOPBACK = "127.0.0.1"
 HTML = "text/html; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 SITEMAP_SIZE = 12_500  # URLs per child sitemap: 8 children for 100,000 articles, ~1.6 MB each
@@ -338,18 +338,12 @@ class SyntheticHandler(BaseHTTPRequestHandler):
         pass  # hundreds of requests a second: no access log
 
 
-class SyntheticServer(ThreadingHTTPServer):
+class SyntheticServer(LoopbackServer):
     """The synthetic site on 127.0.0.1 (port 0: a free one); a context manager like ReplicaServer."""
-
-    daemon_threads = True
 
     def __init__(self, site: SyntheticSite, port: int = 0):
         self.site = site
-        super().__init__((LOOPBACK, port), SyntheticHandler)
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
+        super().__init__(SyntheticHandler, port, name="synthetic-site")
 
 
 def main(argv=None) -> int:

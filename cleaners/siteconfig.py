@@ -17,12 +17,33 @@ from urllib.parse import urlsplit
 
 from .schema import ConfigError, ConfigErrors, build, field, read_yaml
 
-DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+CHECKOUT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+SHIPPED_CONFIG_PACKAGE = "vnnews_config"  # the wheel's copy of config/ (pyproject.toml, package-dir)
 
 
 def config_dir() -> Path:
-    """The config folder: $VNNEWS_CONFIG, else config/ beside the packages."""
-    return Path(os.environ.get("VNNEWS_CONFIG") or DEFAULT_CONFIG_DIR)
+    """The config folder: $VNNEWS_CONFIG, else config/ of the source checkout these packages are
+    in, else the profiles and sites shipped in the installed package (`--config DIR` overrides all)."""
+    if os.environ.get("VNNEWS_CONFIG"):
+        return Path(os.environ["VNNEWS_CONFIG"])
+    if (CHECKOUT_CONFIG_DIR / "profiles").is_dir():
+        return CHECKOUT_CONFIG_DIR
+    return shipped_config_dir()
+
+
+def shipped_config_dir() -> Path:
+    """The folder of the installed `vnnews_config` package data (profiles/, sites/, schema.json)."""
+    from importlib import resources
+
+    try:
+        root = resources.files(SHIPPED_CONFIG_PACKAGE)
+    except ModuleNotFoundError:
+        root = None
+    if not isinstance(root, Path) or not (root / "profiles").is_dir():  # e.g. not installed, or zipped
+        raise ConfigErrors([ConfigError(str(CHECKOUT_CONFIG_DIR), None, "", (
+            f"no config folder: neither {CHECKOUT_CONFIG_DIR} (a source checkout) nor the installed "
+            f"{SHIPPED_CONFIG_PACKAGE} package data in a folder; give --config DIR or set VNNEWS_CONFIG"))])
+    return root
 
 
 @dataclass

@@ -19,6 +19,11 @@ FIXTURES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "
 EXPECTED_FIELDS = ("title",) + METADATA_FIELDS
 
 
+def default_fixtures_dir() -> Path | None:
+    """tests/fixtures/sites of the source checkout; None when installed from a wheel (it has no tests/)."""
+    return FIXTURES_DIR if FIXTURES_DIR.is_dir() else None
+
+
 @dataclass
 class FixtureResult:
     """ok: the page gives its expected output; diff: a unified diff of the text (empty when it

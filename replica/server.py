@@ -9,14 +9,13 @@ work too.
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
+from .loopback import LOOPBACK, LoopbackServer
 from .model import load_site, site_names
 from .routes import Page, SiteRoutes, routes_for
 
-LOOPBACK = "127.0.0.1"
 UNKNOWN_HOST = Page(404, "text/plain; charset=utf-8", b"404 Not Found: unknown host\n")
 
 
@@ -62,53 +61,21 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-class ReplicaServer(ThreadingHTTPServer):
+class ReplicaServer(LoopbackServer):
     """Serves every replica site on 127.0.0.1; port 0 picks a free port.
 
     Usable as a context manager (``with ReplicaServer() as srv: srv.base_url``)
     or with explicit ``start()`` / ``stop()``; requests are served from a
-    background thread.
+    background thread (see replica/loopback.py).
     """
 
-    daemon_threads = True
-
     def __init__(self, port: int = 0, host: str = LOOPBACK, verbose: bool = False):
-        # The replica impersonates real domains: never expose it beyond this machine.
-        if host != LOOPBACK:
+        if host != LOOPBACK:  # the replica impersonates real domains: never beyond this machine
             raise ValueError(f"the replica binds to {LOOPBACK} only, not {host!r}")
         self.verbose = verbose
         self.by_domain: dict[str, SiteRoutes] = {
             load_site(name).domain: routes_for(name) for name in site_names()}
-        self._thread: threading.Thread | None = None
-        super().__init__((LOOPBACK, port), ReplicaHandler)
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+        super().__init__(ReplicaHandler, port, host, name="replica-server")
 
     def routes_for_host(self, host: str) -> SiteRoutes | None:
         return self.by_domain.get(host)
-
-    def start(self) -> "ReplicaServer":
-        if self._thread is None:
-            self._thread = threading.Thread(target=self.serve_forever, name="replica-server",
-                                            daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self.shutdown()
-            self._thread.join()
-            self._thread = None
-        self.server_close()
-
-    def __enter__(self) -> "ReplicaServer":
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()

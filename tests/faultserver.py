@@ -23,9 +23,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Callable
+
+from replica.loopback import LoopbackServer
 
 Behaviour = Callable[["FaultHandler"], None]
 HANG_LIMIT = 60.0  # seconds; a hanging endpoint never outlives a forgotten test by more
@@ -73,8 +75,7 @@ class FaultHandler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(LoopbackServer):
     owner: "FaultServer"
 
     def handle_error(self, request, client_address):
@@ -114,18 +115,17 @@ class FaultServer:
 
     @property
     def replica(self) -> str:
-        return f"127.0.0.1:{self._httpd.server_address[1]}"
+        return self._httpd.address
 
     def __enter__(self) -> "FaultServer":
-        self._httpd = _Server(("127.0.0.1", 0), FaultHandler)
+        self._httpd = _Server(FaultHandler, name="fault-server")
         self._httpd.owner = self
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        self._httpd.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self.stopping.set()  # releases handlers that hang or stream on purpose
+        self._httpd.stop()
 
 
 # --- behaviours ------------------------------------------------------------------------------------

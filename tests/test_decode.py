@@ -331,3 +331,35 @@ def test_short_page_with_several_replacement_runs_is_garbled():
     with pytest.raises(DecodeError) as caught:
         decode_html(body)
     assert caught.value.reason == "garbled"
+
+
+# ----------------------------------------------------------------------------- w3lib's gaps
+# cleaners/decode.py reads labels, headers, <meta> and BOMs with w3lib.encoding and covers what
+# it does not: each case shows w3lib missing it and decode_html getting it right.
+
+@pytest.mark.parametrize("label, codec", [("x-cp1258", "cp1258"), ("win-1258", "cp1258"), ("cp-1258", "cp1258"),
+                                          ("unicode-1-1-utf-8", "utf-8"), ("x-cp1252", "cp1252")])
+def test_w3lib_gap_labels(label, codec):
+    from w3lib.encoding import resolve_encoding
+
+    assert resolve_encoding(label) is None
+    assert normalize_encoding(label) == codec
+
+
+@pytest.mark.parametrize("content_type", ["text/html; charset='windows-1258'", "text/html; charset = windows-1258",
+                                          "text/html; charset=x-cp1258"])
+def test_w3lib_gap_header(content_type):
+    from w3lib.encoding import http_content_type_encoding
+
+    assert http_content_type_encoding(content_type) is None
+    result = decode_html(to_cp1258(page()), content_type)
+    assert (nfc(result.text), result.encoding, result.source) == (page(), "cp1258", "http")
+
+
+def test_w3lib_gap_meta_utf16_means_utf8():
+    from w3lib.encoding import html_body_declared_encoding
+
+    body = page().replace("<head>", '<head><meta charset="utf-16">').encode()
+    assert html_body_declared_encoding(body) == "utf-16"
+    result = decode_html(body)
+    assert (result.encoding, result.source) == ("utf-8", "meta")

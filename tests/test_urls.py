@@ -156,3 +156,18 @@ def test_canonicalizer_applies_config_rewrites(registry):
     canonical = Canonicalizer(registry)
     assert (canonical("https://baolaichau.vn/index.php?language=vi&nv=news&op=a/b-1.html")
             == "https://baolaichau.vn/news/a/b-1.html")
+
+
+def test_courlan_tracker_gap():
+    """Why crawler/urls.py keeps its own tracking list instead of courlan's pattern: courlan's
+    misses names seen on Vietnamese share links and sessions, and drops page-identifying ones."""
+    from courlan.clean import TRACKERS_RE
+
+    from crawler.urls import is_tracking_param
+
+    for name in ("fbclid", "gclid", "utm_source", "mc_cid", "_ga", "igshid"):  # where both agree
+        assert TRACKERS_RE.search(name) and is_tracking_param(name), name
+    for name in ("zarsrc", "gidzl", "_hsenc", "phpsessid", "jsessionid", "aspsessionid"):
+        assert not TRACKERS_RE.search(name) and is_tracking_param(name), name
+    for name in ("cid", "uid", "ref", "source"):
+        assert TRACKERS_RE.search(name) and not is_tracking_param(name), name

@@ -218,3 +218,39 @@ from cleaners.vi.bylines import clean_author
 ])
 def test_clean_author(raw, name):
     assert clean_author(raw) == name
+
+
+# ----------------------------------------------------------------------------- ftfy's gaps
+# repair_mojibake is ftfy.fix_encoding plus what ftfy gets wrong on Vietnamese; each case shows
+# ftfy (its defaults) missing it and repair_mojibake getting it right.
+
+def test_ftfy_gap_capital_word_end_is_not_mojibake():
+    import ftfy
+
+    clean = "Ông NGÔ nói “NGÃ” và NGÃ\u00a0BA"
+    assert ftfy.fix_encoding(clean) != clean  # ftfy reads “NGÃ” as mojibake of NGÔ
+    assert repair_mojibake(clean) == clean
+
+
+def test_ftfy_gap_lost_byte_before_a_space_is_not_guessed():
+    import ftfy
+
+    broken = "Tin tức: Ä‘Æ°á» ng cá»§a ngÆ°á» i dÃ¢n"  # ờ lost its 0x9D: đường, người
+    assert "Ỡ" in ftfy.fix_encoding(broken)  # ftfy guesses 0xA0: đưỠng, a wrong letter
+    assert "Ỡ" not in repair_mojibake(broken)
+    assert looks_mojibake(repair_mojibake(broken))  # left damaged, so the page is rejected as garbled
+
+
+def test_ftfy_gap_lost_d_stroke_byte():
+    import ftfy
+
+    assert ftfy.fix_encoding("Äáº£ng bá»™") != "Đảng bộ"
+    assert repair_mojibake("Äáº£ng bá»™") == "Đảng bộ"
+
+
+def test_ftfy_gap_sequences_amid_clean_text():
+    import ftfy
+
+    broken = "Tin tức: bá»™ tá»‰nh"  # "tức" cannot come from a single-byte reader: no whole-text repair
+    assert "bộ" not in ftfy.fix_encoding(broken)
+    assert repair_mojibake(broken) == "Tin tức: bộ tỉnh"

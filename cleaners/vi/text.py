@@ -10,6 +10,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import ftfy
+
 # --------------------------------------------------------------------------------------------
 # normalize_text / is_blank
 # --------------------------------------------------------------------------------------------
@@ -219,17 +221,19 @@ def looks_mojibake(s: str) -> bool:
     return count_mojibake(s) > 0
 
 
-def _whole_text_repair(s: str) -> str | None:
-    """Re-read the entire string as UTF-8 if every character maps back to one byte."""
-    try:
-        raw = bytes(_CHAR_TO_BYTE[c] for c in s)
-    except KeyError:
-        return None  # a character a cp1252 reader cannot produce: not uniformly mis-decoded
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
+# The repair is ftfy's (fix_encoding) where it is safe: text that is mis-decoded as a whole,
+# once or several times, including cp1252's curly quotes and C1 controls. Kept here, each for a
+# gap tests/test_vi_text.py shows (test_ftfy_gap_*):
+# - ftfy is called only when looks_mojibake finds Vietnamese mojibake: on clean text it takes
+#   a capital word end such as "NGÃ”" for mojibake, which looks_mojibake deliberately lets through;
+# - ftfy guesses a lost byte to be 0xA0 when a space follows ("á» " → "Ỡ "), in whole text
+#   (restore_byte_a0) and amid clean text (decode_inconsistent_utf8); for Vietnamese the lost
+#   byte is usually one of cp1252's undefined 81 8D 8F 90 9D (ề ọ ỏ Ố ờ), so its guess writes a
+#   wrong letter. Both are off; mojibake amid clean text is repaired here, sequence by sequence,
+#   only where the sequence decodes to a character Vietnamese uses (_mojibake_fixes);
+# - the lost 0x90 of "Đ" and the lost 0xA0 of "và", the two lost bytes that can be told from
+#   the context, are put back here.
+_FTFY = ftfy.TextFixerConfig(restore_byte_a0=False, decode_inconsistent_utf8=False)
 
 # When the page was decoded with a strict cp1252 reader, the undefined byte 0x90 of "Đ"
 # (C4 90) vanished or became U+FFFD. "Ä" followed by something that is not a continuation
@@ -253,21 +257,18 @@ def _segment_repair(s: str) -> str:
         pieces += [s[last:start], fixed]
         last = end
     s = "".join(pieces) + s[last:]
-    s = _LOST_D_STROKE_RE.sub("\u0110", s)
     return _LOST_A_GRAVE_RE.sub(_restore_a_grave, s)
 
 
 def repair_mojibake(s: str) -> str:
-    """Undo UTF-8-read-as-cp1252/latin-1, also twice-mis-decoded text; unchanged if clean.
-
-    The whole-text round trip is exact; segment repair is the fallback when the string
-    also holds characters a single-byte reader cannot produce.
-    """
+    """Undo UTF-8 read as cp1252/latin-1 (also twice, also amid clean text); unchanged if clean."""
     for _ in range(3):  # double or triple mis-decoding happens with re-published texts
         if not looks_mojibake(s):
             break
-        whole = _whole_text_repair(s)
-        candidate = whole if whole is not None else _segment_repair(s)
+        s_with_d = _LOST_D_STROKE_RE.sub("\u00c4\x90", s)  # the byte back, for both repairs
+        candidate = ftfy.fix_encoding(s_with_d, _FTFY)
+        if looks_mojibake(candidate):  # not mis-decoded as a whole: ftfy leaves (most of) it
+            candidate = _segment_repair(candidate)
         if count_mojibake(candidate) >= count_mojibake(s):
             break  # the repair did not make things better; keep what we have
         s = candidate

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ._common import load_cleaner, shown, usage_error
+from ._config_files import load_cleaner
+from ._messages import shown, usage_error
 
 
 def register(subparsers) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
-from ._common import config_root, shown, usage_error
+from ._config_files import config_root
+from ._messages import shown, usage_error
 
 NAME_SHAPE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DOMAIN_SHAPE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
@@ -92,10 +94,17 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from crawler.sitefixtures import FIXTURES_DIR
+    from cleaners.siteconfig import CHECKOUT_CONFIG_DIR
+    from crawler.sitefixtures import default_fixtures_dir
 
     config = config_root(args.config)
-    fixtures = Path(args.fixtures) if args.fixtures else FIXTURES_DIR
+    fixtures = Path(args.fixtures) if args.fixtures else default_fixtures_dir()
+    if config.resolve() != CHECKOUT_CONFIG_DIR.resolve() and not (args.config or os.environ.get("VNNEWS_CONFIG")):
+        return usage_error("new-site", f"{shown(config)} is the config shipped inside the installed package, "
+                                       "not for editing: give --config DIR (or set VNNEWS_CONFIG)")
+    if fixtures is None:
+        return usage_error("new-site", "no tests/fixtures/sites here (it comes with a source checkout): "
+                                       "give --fixtures DIR")
     problem = _check(args, config)
     if problem:
         return usage_error("new-site", problem)

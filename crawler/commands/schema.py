@@ -10,7 +10,8 @@ import sys
 import typing
 from pathlib import Path
 
-from ._common import own_keys, shown
+from ._config_files import own_keys
+from ._messages import shown
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMA_PATH = ROOT / "config" / "schema.json"

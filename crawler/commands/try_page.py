@@ -9,7 +9,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ._common import load_cleaner, usage_error
+from ._config_files import load_cleaner
+from ._messages import usage_error
 
 EXIT_REJECTED = 3
 TEXT_FIELDS = ("lang", "lang_prob")

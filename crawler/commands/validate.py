@@ -11,7 +11,8 @@ import re
 import sys
 from pathlib import Path
 
-from ._common import PROFILES, SITES, config_root, file_kind, registry_with, shown, usage_error
+from ._config_files import PROFILES, SITES, config_root, file_kind, registry_with
+from ._messages import shown, usage_error
 
 
 def register(subparsers) -> None:
@@ -28,7 +29,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from crawler.sitefixtures import FIXTURES_DIR
+    from crawler.sitefixtures import default_fixtures_dir
 
     root = config_root(args.config)
     if not (root / SITES).is_dir():
@@ -45,8 +46,12 @@ def run(args) -> int:
         print(f"vnnews validate: {len(elsewhere)} more problem(s) in other files of {shown(root)} "
               f"(run vnnews validate to see them)", file=sys.stderr)
     site_files = [p for p, k in kinds.items() if k == SITES] if files else sorted((root / SITES).glob("*.yaml"))
-    if not args.no_fixtures:
-        problems += _fixture_problems(site_files, Path(args.fixtures) if args.fixtures else FIXTURES_DIR)
+    fixtures = Path(args.fixtures) if args.fixtures else default_fixtures_dir()
+    if fixtures is None and not args.no_fixtures:
+        print("vnnews validate: fixture pages not checked: no tests/fixtures/sites here (it comes with a "
+              "source checkout); --fixtures DIR checks a folder", file=sys.stderr)
+    elif not args.no_fixtures:
+        problems += _fixture_problems(site_files, fixtures)
     for problem in problems:
         print(_format(problem))
     if problems or elsewhere:

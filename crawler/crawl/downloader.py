@@ -6,6 +6,8 @@ event loop; its `while free_transfer_slots() > 0` loop therefore empties the who
 once. With a delay the loop stops after one request anyway, so only a site with `delay: 0`
 suffers: its `concurrency: 2` became every queued request at once (observed: 6 in flight,
 tests/test_politeness.py). Here a request counts as transferring as it leaves the queue.
+Scrapy has no setting or hook for this, so the private method is copied with one line added:
+tests/test_scrapy_pins.py fails when Scrapy's method changes, so an upgrade re-checks the copy.
 """
 
 from __future__ import annotations

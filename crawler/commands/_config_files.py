@@ -1,29 +1,16 @@
-"""Helpers shared by the maintainers' commands (not a command itself: the name starts with _)."""
+"""The config folder as the maintainers' commands load it: which folder, a Cleaner over it, whether
+a YAML file is a site or a profile, and a registry with extra files from outside the folder
+(not a command itself: the name starts with _)."""
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 SITES, PROFILES = "sites", "profiles"
-
-
-def usage_error(command: str, message: str) -> int:
-    print(f"vnnews {command}: {message}", file=sys.stderr)
-    return 2
-
-
-def shown(path: Path | str) -> str:
-    """A path as the maintainer would type it: relative to the working folder when inside it."""
-    path = Path(path)
-    try:
-        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd().resolve()) else str(path)
-    except (OSError, ValueError):
-        return str(path)
 
 
 def config_root(config: str | None) -> Path:
