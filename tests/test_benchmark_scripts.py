@@ -71,9 +71,10 @@ def test_cleaning_speed_script_skips_absent_benchmark_data(tmp_path):
 def test_crawl_throughput_script_runs_both_crawls():
     output = run_script("benchmarks/crawl_speed.py", "throughput", "--articles", "100", "--pages", "20",
                         "--rounds", "1")
-    assert float(table_row(output, "| vnnews crawl |")[1]) > 0
+    assert float(table_row(output, "| vnnews crawl, 2 cleaning processes |")[1]) > 0
+    assert float(table_row(output, "| vnnews crawl, 1 cleaning process |")[1]) > 0
     assert float(table_row(output, "| bare Scrapy link spider |")[1]) > 0
-    assert "vnnews / bare spider:" in output
+    assert "2 cleaning processes / 1:" in output and "vnnews (2 processes) / bare spider:" in output
 
 
 def test_crawl_memory_script_discovers_every_url_of_the_replica():
@@ -89,3 +90,14 @@ def test_reprocess_speed_script_replays_a_crawl_archive():
     row = next(line for line in output.splitlines() if re.match(r"\| \d", line))  # the one result row
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert int(cells[0]) > 0 and float(cells[3]) > 0
+
+
+def test_archive_speed_script_times_every_variant():
+    from conftest import shared_or_skip
+
+    shared_or_skip("benchmarks", "vn-real")
+    output = run_script("benchmarks/archive_speed.py", "--copies", "1", "--rounds", "1", "--no-dask")
+    for command in ("reprocess", "import-warc"):
+        for variant in ("1 process", "2 processes"):
+            assert float(table_row(output, f"| {command} | {variant} |")[3]) > 0
+    assert "warcio" in output and "fastwarc" in output

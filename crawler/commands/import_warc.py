@@ -85,4 +85,8 @@ def run(args) -> int:
     skipped = {k.split('/', 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("skipped/")}
     if skipped:
         print("skipped records: " + ", ".join(f"{k} {v}" for k, v in skipped.items()))
+    if counts.get("damaged", 0):
+        print(f"vnnews import-warc: {counts['damaged']} damaged record(s) skipped (digest mismatch or a file cut "
+              "short; see the warnings above); everything else was imported", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
