@@ -109,6 +109,26 @@ class LoopbackDask:
             proc.wait(timeout=30)
 
 
+BURN = "sum(i * i for i in range(15_000_000))"
+
+
+def headroom() -> float:
+    """What the machine gives two processes at this moment: throughput of two copies of a
+    pure-CPU burn run together over one run alone (2.0 on two idle cores). Measured in every
+    round beside the commands, so a reader can tell the code's scaling from the machine's
+    load."""
+    command = [sys.executable, "-c", BURN]
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    procs = [subprocess.Popen(command) for _ in range(2)]
+    for proc in procs:
+        proc.wait()
+    two = time.perf_counter() - started
+    return 2 * one / two
+
+
 def read_speeds(raw: Path, rounds: int) -> dict[str, float]:
     """Seconds to read every response record's body with its digest checked."""
     from warcio.archiveiterator import ArchiveIterator
@@ -164,8 +184,10 @@ def main(argv=None) -> int:
         if address:
             variants["Dask, 2 workers (loopback)"] = ["--scheduler", address]
         seconds: dict[tuple[str, str], list[float]] = {}
+        controls: list[float] = []
         try:
             for round_number in range(args.rounds):
+                controls.append(headroom())
                 for name, extra in variants.items():
                     for command in ("reprocess", "import-warc"):
                         out = work / f"out-{round_number}-{command}-{len(seconds)}"
@@ -184,6 +206,8 @@ def main(argv=None) -> int:
     print(f"{machine_line()}; {pages} archived pages (the {pages // args.copies} real pages of vn-real and vn-real-2, "
           f"{args.copies} copies each), {files} WARC files, {size / 1e6:.0f} MB gzip'd; median of {args.rounds} "
           "rounds, variants interleaved.\n")
+    print(f"Machine control (two pure-CPU processes together vs one alone, each round): "
+          f"{', '.join(f'{c:.2f}×' for c in controls)}; 2.00× on two idle cores.\n")
     print("| command | cleaning | seconds | pages/s | vs 1 process | hours for 10 M pages |")
     print("|---|---|---:|---:|---:|---:|")
     for command in ("reprocess", "import-warc"):
