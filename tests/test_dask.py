@@ -115,3 +115,54 @@ def test_a_plain_tcp_scheduler_off_loopback_is_refused():
     check_address("tls://10.1.2.3:8786")
     with pytest.raises(InsecureScheduler, match="tls://"):
         check_address("tcp://10.1.2.3:8786")
+
+
+def make_certificates(folder: Path) -> dict[str, Path]:
+    """The certificates docs/archives.md tells an operator to make (smaller keys: test speed)."""
+    run = lambda *args: subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)  # noqa: E731
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=vnnews-ca",
+        "-keyout", "ca.key", "-out", "ca.pem")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=vnnews-dask", "-keyout", "node.key", "-out", "node.csr")
+    run("x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-out", "node.pem")
+    return {"ca": folder / "ca.pem", "cert": folder / "node.pem", "key": folder / "node.key"}
+
+
+def test_import_through_a_tls_cluster_and_a_client_without_certificate_is_refused(tmp_path):
+    certs = make_certificates(tmp_path)
+    tls = ["--tls-ca-file", str(certs["ca"]), "--tls-cert", str(certs["cert"]), "--tls-key", str(certs["key"])]
+    port = free_port()
+    address = f"tls://127.0.0.1:{port}"
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--protocol", "tls", *tls, "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        time.sleep(1.0)
+        procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
+                                       "--no-nanny", "--no-dashboard", *tls, "--local-directory", str(tmp_path / "w")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        env = {**os.environ, "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+               "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(certs["ca"]),
+               "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": str(certs["cert"]),
+               "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": str(certs["key"])}
+        files = many_files(tmp_path / "cc")[:2]
+        import_warcs(files, tmp_path / "serial", load_registry(), Selection(frozenset(load_registry().sites)))
+        done = subprocess.run([str(BIN / "vnnews"), "import-warc", *map(str, files), "--out", str(tmp_path / "tls"),
+                               "--scheduler", address], env=env, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert folder_bytes(tmp_path / "tls") == folder_bytes(tmp_path / "serial")
+        # the same client without the certificates gets nowhere
+        bare = {k: v for k, v in env.items() if not k.startswith("DASK_DISTRIBUTED__COMM__TLS")}
+        refused = subprocess.run([str(BIN / "python"), "-c", "import sys; from distributed import Client; "
+                                  f"Client({address!r}, timeout=5)"], env=bare, capture_output=True, text=True,
+                                 timeout=120)
+        assert refused.returncode != 0
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
