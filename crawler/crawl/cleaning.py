@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from twisted.internet import defer
@@ -61,7 +62,12 @@ class OrderedCleaning:
         self.queue: deque[_Entry] = deque()
         self.breaks = 0
         self.generation = 0
+        # Starting a worker blocks until the fork server has imported the cleaners (seconds):
+        # pool.submit is called on this one thread, never on the reactor's, in arrival order.
+        self.submitter = ThreadPoolExecutor(1, thread_name_prefix="vnnews-clean-submit")
         self.pool = parallel._pool(processes, config_root)
+        for _ in range(processes):  # start the workers now, off the reactor thread
+            self.submitter.submit(self.pool.submit, int, 0)
 
     def clean(self, item: PageItem) -> defer.Deferred:
         entry = _Entry(item)
@@ -74,11 +80,14 @@ class OrderedCleaning:
         return entry.done
 
     def _submit(self, entry: _Entry) -> None:
-        generation = self.generation
+        self.submitter.submit(self._submit_now, self.pool, entry, self.generation)
+
+    def _submit_now(self, pool, entry: _Entry, generation: int) -> None:  # on the submitter thread
         try:
-            future = self.pool.submit(_clean_one, entry.item)
-        except BrokenProcessPool as exc:
-            self.reactor.callLater(0, self._finished, entry, generation, None, exc)
+            future = pool.submit(_clean_one, entry.item)
+        except BaseException as exc:  # noqa: BLE001 - a broken or shut-down pool: handled on the reactor
+            self.reactor.callFromThread(self._finished, entry, generation, None,
+                                        exc if isinstance(exc, BrokenProcessPool) else BrokenProcessPool(str(exc)))
             return
         future.add_done_callback(lambda f: self.reactor.callFromThread(
             self._finished, entry, generation, *self._outcome(f)))
@@ -132,4 +141,5 @@ class OrderedCleaning:
             entry.done.callback(entry.result)
 
     def close(self) -> None:
+        self.submitter.shutdown(wait=True)
         self.pool.shutdown(wait=True, cancel_futures=True)
