@@ -1,19 +1,28 @@
-"""Cleaning throughput: vnnews against bare trafilatura (the anchor) and a bare lxml parse (the floor).
+"""Cleaning speed: vnnews against bare trafilatura (the anchor) and a bare lxml parse (the floor).
 
-    python benchmarks/speed.py [--rounds 5] [--sets replicas,fixtures,synthetic,vn-real,scrapinghub]
-                               [--limit N] [--no-batch]
+    python benchmarks/speed.py [--rounds 5] [--sets real,replicas,fixtures,synthetic,scrapinghub]
+                               [--limit N] [--repeat 10] [--no-batch]
 
-Every system runs on the same pages in the same process, alternating round by round so a
-busy machine slows them alike; the table gives the median pages/s and the ratios.
-"vnnews" is the work of one line of `vnnews clean --batch`: clean the page, then its JSON
-record. Afterwards (unless --no-batch) the real `vnnews clean --batch LIST.jsonl` runs once
-per set as a subprocess on the same pages saved to files: its pages/s counts the process
-start (imports, configs, language profiles) as a crawl or a batch pays it once.
-- replicas: every article the loopback replica serves for the configured sites, cleaned
-  with its site config (what a crawl does) — the config names the body, no heuristics;
-- fixtures: the saved pages of the configured sites (tests/fixtures/sites), with their configs;
+Real pages first (set `real`, also called `vn-real`: the saved pages of ../shared/benchmarks/vn-real
+and vn-real-2, articles and non-articles, their sizes stated), measured as processes, start-up
+included, each system alternating with the others round by round:
+- batch: one `vnnews clean --batch LIST.jsonl` process over the list of every page repeated
+  --repeat times, against one Python process that imports trafilatura and extracts the same
+  list; three ways of choosing the rules: `configured` (as a crawl does: the real-page site
+  configs of config/sites), `unconfigured` (a config folder without those sites: CMS
+  detection, then generic mode, as for a site nobody configured) and `generic`
+  (`--site generic`);
+- one page: `vnnews clean PAGE.html` (as maintainers and scripts call it) against
+  `python -c "import trafilatura; trafilatura.extract(...)"` on the same page, for every page.
+Then, in one process (what one line of `vnnews clean --batch` does, against bare
+trafilatura.extract and an lxml parse, alternating inside every round; the last column runs
+the real batch command once per set):
+- real-configured / real-generic: the real pages as above, in-process;
+- replicas: every article the loopback replica serves for the configured sites, with its
+  site config (REPLICA pages: our reconstruction, 6-18 KB, not pages a site served);
+- fixtures: the saved pages of the replica-checked sites (tests/fixtures/sites/*/*.html,
+  rendered by the replica);
 - synthetic: 200 articles of the large synthetic replica (benchmarks/synthetic_site.py);
-- vn-real: real Vietnamese news pages, unconfigured: CMS detection, then generic mode;
 - scrapinghub: English articles, generic mode (`--site generic --expect-lang any`).
 Timing lives here, never in tests.
 """
@@ -23,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,6 +47,116 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # the project's packages and the set loaders
 
 import datasets  # noqa: E402
+
+
+REAL_SETS = ("vn-real", "vn-real-2")
+
+
+def real_pages(data_dir: Path) -> list[tuple[Path, str, str]] | None:
+    """(path, url, kind) of every saved real page with a .meta.json, None without the folders."""
+    folders = [data_dir / name for name in REAL_SETS if (data_dir / name).is_dir()]
+    if not folders:
+        return None
+    pages = []
+    for folder in folders:
+        for meta_path in sorted(folder.glob("*.meta.json")):
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            page = meta_path.with_name(meta_path.name.removesuffix(".meta.json") + ".html")
+            pages.append((page, meta.get("url"), meta.get("kind", "article")))
+    return pages
+
+
+def sizes_line(pages) -> str:
+    sizes = sorted(path.stat().st_size / 1000 for path, _, _ in pages)
+    articles = sum(kind == "article" for _, _, kind in pages)
+    return (f"{len(pages)} real pages ({articles} articles, {len(pages) - articles} not articles), "
+            f"{sum(sizes):,.0f} KB in all; median {statistics.median(sizes):.0f} KB, "
+            f"smallest {sizes[0]:.0f} KB, largest {sizes[-1]:.0f} KB")
+
+
+def unconfigured_config(tmp: Path) -> Path:
+    """A copy of config/ without the sites checked against real pages: what a new user has for a
+    national site nobody configured."""
+    from cleaners.siteconfig import ConfigRegistry
+
+    registry = ConfigRegistry(ROOT / "config")
+    target = tmp / "config-unconfigured"
+    shutil.copytree(ROOT / "config", target)
+    for name, site in registry.sites.items():
+        if site.verified == "real-page":
+            (target / "sites" / f"{name}.yaml").unlink()
+    return target
+
+
+TRAFILATURA_BATCH = """
+import json, sys, trafilatura
+for line in open(sys.argv[1], encoding="utf-8"):
+    item = json.loads(line)
+    with open(item["path"], "rb") as f:
+        body = f.read()
+    text = trafilatura.extract(body, url=item.get("url"))
+    sys.stdout.write(json.dumps({"path": item["path"], "text": text}, ensure_ascii=False) + "\\n")
+"""
+
+TRAFILATURA_ONE = """
+import sys, trafilatura
+with open(sys.argv[1], "rb") as f:
+    text = trafilatura.extract(f.read())
+sys.stdout.write(text or "")
+"""
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 3):  # 3: vnnews clean rejected the page, as it should some
+        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def measure_real(pages, rounds: int, repeat: int, single: int | None) -> None:
+    """The real-page tables: batch processes per mode, then one page one process."""
+    vnnews = str(ROOT / ".venv" / "bin" / "vnnews")
+    python = sys.executable
+    print(f"### Real pages ({sizes_line(pages)})\n")
+    with tempfile.TemporaryDirectory(prefix="vnnews-speed-real-") as tmp_name:
+        tmp = Path(tmp_name)
+        list_path = tmp / "list.jsonl"
+        lines = [json.dumps({"path": str(path), "url": url}) for path, url, _ in pages] * repeat
+        list_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        unconfigured = unconfigured_config(tmp)
+        runners = {
+            "configured": [vnnews, "clean", "--batch", str(list_path)],
+            "unconfigured": [vnnews, "clean", "--batch", str(list_path), "--config", str(unconfigured)],
+            "generic": [vnnews, "clean", "--batch", str(list_path), "--site", "generic"],
+            "trafilatura": [python, "-c", TRAFILATURA_BATCH, str(list_path)],
+        }
+        times: dict[str, list[float]] = {name: [] for name in runners}
+        for _ in range(rounds):
+            for name, command in runners.items():
+                times[name].append(timed(command))
+        median = {name: statistics.median(values) for name, values in times.items()}
+        count = len(lines)
+        print(f"Batch: one process over {len(pages)} pages x {repeat} = {count} cleanings, start-up included; "
+              f"median of {rounds} rounds, the four processes alternating.\n")
+        print("| rules | vnnews process s | trafilatura process s | vnnews pages/s | trafilatura pages/s "
+              "| vnnews speed / trafilatura |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name in ("configured", "unconfigured", "generic"):
+            print(f"| {name} | {median[name]:.2f} | {median['trafilatura']:.2f} | {count / median[name]:.1f} | "
+                  f"{count / median['trafilatura']:.1f} | {median['trafilatura'] / median[name]:.2f}× |",
+                  flush=True)
+        one_page = pages if single is None else pages[:single]
+        one: dict[str, list[float]] = {"vnnews": [], "trafilatura": []}
+        for _ in range(rounds):
+            for path, _, _ in one_page:
+                one["vnnews"].append(timed([vnnews, "clean", str(path)]))
+                one["trafilatura"].append(timed([python, "-c", TRAFILATURA_ONE, str(path)]))
+        v, t = statistics.median(one["vnnews"]), statistics.median(one["trafilatura"])
+        print(f"\nOne page, one process ({len(one_page)} pages x {rounds} rounds, alternating; median per "
+              f"process): `vnnews clean PAGE.html` {v:.2f} s, python importing trafilatura and extracting "
+              f"the same page {t:.2f} s: **{v / t:.2f}×** the time.\n", flush=True)
 
 
 def replica_pages() -> list[tuple[bytes, str]]:
@@ -57,7 +177,7 @@ def replica_pages() -> list[tuple[bytes, str]]:
 
 
 def fixture_pages() -> list[tuple[bytes, str]]:
-    """(body, url) of the saved pages of the configured sites (tests/fixtures/sites)."""
+    """(body, url) of the saved pages of the replica-checked sites (tests/fixtures/sites/*/*.html)."""
     pages = []
     for html in sorted((ROOT / "tests" / "fixtures" / "sites").glob("*/*.html")):
         meta = json.loads(html.with_suffix(".meta.json").read_text(encoding="utf-8"))
@@ -103,7 +223,11 @@ def systems(set_name: str):
 
 def set_options(set_name: str) -> tuple[str | None, str | None]:
     """(site, expect_lang) of a set: ScrapingHub is English, cleaned in generic mode."""
-    return ("generic", "any") if set_name == "scrapinghub" else (None, None)
+    if set_name == "scrapinghub":
+        return "generic", "any"
+    if set_name == "real-generic":
+        return "generic", None
+    return None, None
 
 
 def batch_rate(pages, set_name: str) -> float:
@@ -131,6 +255,9 @@ def load_pages(set_name: str, data_dir: Path, limit: int | None):
         return fixture_pages()
     if set_name == "synthetic":
         return synthetic_pages(limit or 200)
+    if set_name in ("real-configured", "real-generic"):
+        found = real_pages(data_dir)
+        return None if found is None else [(path.read_bytes(), url) for path, url, _ in found][:limit]
     if datasets.set_available(data_dir, set_name):
         return benchmark_pages(set_name, data_dir, limit)
     return None
@@ -138,8 +265,11 @@ def load_pages(set_name: str, data_dir: Path, limit: int | None):
 
 def measure(pages, runners: dict, rounds: int) -> dict[str, float]:
     """Median pages/s of each system; the systems alternate inside every round."""
-    for run in runners.values():  # warm-up: imports, language profiles, compiled selectors
-        run(*pages[0])
+    # Warm-up: imports, language profiles, compiled selectors. More than one page: a first page
+    # that is rejected before the language gate (a redirect stub) loads no language profiles.
+    for run in runners.values():
+        for page in pages[:10]:
+            run(*page)
     rates: dict[str, list[float]] = {name: [] for name in runners}
     for _ in range(rounds):
         for name, run in runners.items():
@@ -152,19 +282,38 @@ def measure(pages, runners: dict, rounds: int) -> dict[str, float]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", default="replicas,fixtures,synthetic,vn-real,scrapinghub")
+    parser.add_argument("--sets", default="real,replicas,fixtures,synthetic,scrapinghub",
+                        help="real (= vn-real: the real-page processes, then real-configured and "
+                             "real-generic in-process), replicas, fixtures, synthetic, scrapinghub, "
+                             "real-configured, real-generic")
     parser.add_argument("--no-batch", action="store_true", help="skip the `vnnews clean --batch` subprocess run")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--limit", type=int, help="first N pages of a benchmark set")
+    parser.add_argument("--repeat", type=int, default=10, help="real pages: each page this many times a batch")
+    parser.add_argument("--single", type=int, help="real pages: one-page processes on the first N pages only")
+    parser.add_argument("--limit", type=int, help="first N pages of a set")
     parser.add_argument("--data", help="benchmark folder (default ../shared/benchmarks)")
     args = parser.parse_args(argv)
     data_dir = datasets.resolve_data_dir(args.data)
     print(f"Measured {date.today()} on {platform.platform()}, {__import__('os').cpu_count()} CPUs, "
           f"Python {platform.python_version()}; median of {args.rounds} rounds.\n")
+    sets = []
+    for name in args.sets.split(","):
+        if name in ("real", "vn-real"):
+            found = real_pages(data_dir)
+            if found is None:
+                print(f"real pages: skipped: {data_dir}/vn-real and vn-real-2 not found\n")
+                continue
+            measure_real(found[:args.limit], args.rounds, args.repeat, args.single)
+            sets += ["real-configured", "real-generic"]
+        else:
+            sets.append(name)
+    if not sets:
+        return 0
+    print("### In one process\n")
     print("| pages | set | vnnews pages/s | trafilatura pages/s | lxml parse pages/s | vnnews / trafilatura "
           "| `vnnews clean --batch` process pages/s |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    for set_name in args.sets.split(","):
+    for set_name in sets:
         pages = load_pages(set_name, data_dir, args.limit)
         if pages is None:
             print(f"| – | {set_name} | skipped: {data_dir} not found | | | | |")

@@ -158,7 +158,10 @@ class Site:
     title: str = field(doc="the publication's name")
     domains: list[str] = field(doc="host names of the site; the first is the main one", kind="domain")
     profile: str = field("generic", doc="CMS profile this site extends", kind="name")
-    verified: str = field("replica", doc="what the config was checked against: replica, or live:YYYY-MM-DD")
+    verified: str = field(
+        "assumed", doc="what the config was checked against: real-page (pages the site really served give "
+                       "their hand-made gold), replica (only our reconstruction of the site), assumed (nothing "
+                       "yet); the YAML says which pages", choices=("real-page", "replica", "assumed"))
     language: str = field("vi", doc="expected language (ISO 639-1)")
     scheme: str = field("https", doc="URL scheme of the live site", choices=("http", "https"))
     start_date: str | None = field(None, doc="ignore articles published before this date", kind="date")

@@ -20,20 +20,39 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"vnnews: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="vnnews", description="Vietnamese provincial news to a clean text corpus.")
-    parser.add_argument("--version", action="version", version=f"vnnews {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):  # shared helpers, not commands
-            continue
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        module.register(sub)
+def _command_modules() -> list[str]:
+    """The modules of crawler/commands that are commands (a leading _ marks shared helpers)."""
+    return sorted(info.name for info in pkgutil.iter_modules(commands.__path__) if not info.name.startswith("_"))
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or with the one `only` names when its module has that
+    name (clean.py registers `clean`): `vnnews clean page.html` then imports the clean command
+    alone, not every command module and all they import (start-up is most of a one-page run).
+    Any other first word (a command named unlike its module, --help, a typo) gets the whole parser."""
+    if only is not None:
+        module_name = only.replace("-", "_")
+        if module_name in _command_modules():
+            parser, sub = _empty_parser()
+            importlib.import_module(f"{commands.__name__}.{module_name}").register(sub)
+            if only in sub.choices:
+                return parser
+    parser, sub = _empty_parser()
+    for module_name in _command_modules():
+        importlib.import_module(f"{commands.__name__}.{module_name}").register(sub)
     return parser
 
 
+def _empty_parser():
+    parser = _Parser(prog="vnnews", description="Vietnamese provincial news to a clean text corpus.")
+    parser.add_argument("--version", action="version", version=f"vnnews {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    return parser, sub
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    parser = build_parser(only=argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)

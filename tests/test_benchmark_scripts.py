@@ -92,10 +92,39 @@ def test_reprocess_speed_script_replays_a_crawl_archive():
     assert int(cells[0]) > 0 and float(cells[3]) > 0
 
 
-def test_archive_speed_script_times_every_variant():
-    from conftest import shared_or_skip
+def test_cleaning_speed_script_measures_real_pages_as_processes():
+    from conftest import SHARED, missing_shared
 
-    shared_or_skip("benchmarks", "vn-real")
+    if not (SHARED / "benchmarks" / "vn-real").is_dir():
+        missing_shared(SHARED / "benchmarks" / "vn-real")
+    output = run_script("benchmarks/speed.py", "--sets", "real", "--rounds", "1", "--repeat", "1",
+                        "--single", "1", "--limit", "2", "--no-batch")
+    assert "### Real pages (2 real pages" in output and "KB in all" in output
+    for rules in ("configured", "unconfigured", "generic"):
+        assert float(table_row(output, f"| {rules} |")[-1].rstrip("×")) > 0
+    assert re.search(r"One page, one process .*\*\*\d+\.\d+×\*\*", output)
+    assert float(table_row(output, "| 2 | real-configured |")[5].rstrip("×")) > 0
+
+
+def test_robustness_script_reports_every_site_and_profile():
+    from conftest import SHARED, missing_shared
+
+    output = run_script("benchmarks/robustness.py")
+    for profile in ("epi", "yyyymm", "aspnet", "nukeviet4", "wordpress", "joomla"):
+        assert f"| profile {profile} (replica pages) |" in output
+    assert "**replica pages, total**" in output and "| **all** |" in output
+    for change in ("wrapper-classes", "caption-before", "sapo-class", "date-element", "sidebar-reordered"):
+        assert int(table_row(output, f"| {change} |")[1]) > 0
+    if not (SHARED / "benchmarks" / "vn-real").is_dir():
+        missing_shared(SHARED / "benchmarks" / "vn-real")
+    assert "| vnexpress | 3 |" in output and "**real pages, total**" in output
+
+
+def test_archive_speed_script_times_every_variant():
+    from conftest import SHARED, missing_shared
+
+    if not (SHARED / "benchmarks" / "vn-real").is_dir():
+        missing_shared(SHARED / "benchmarks" / "vn-real")
     output = run_script("benchmarks/archive_speed.py", "--copies", "1", "--rounds", "1", "--no-dask")
     for command in ("reprocess", "import-warc"):
         for variant in ("1 process", "2 processes"):

@@ -69,7 +69,7 @@ def test_cleaners_import_nothing_from_crawler_or_scrapy():
 
 
 def test_storage_side_imports_nothing_from_the_scrapy_side():
-    storage = [name for name in MODULES if _within(name, ("crawler.corpus",)) or name in SCRAPY_FREE_TOP]
+    storage = [name for name in MODULES if _within(name, ("crawler.corpus", "crawler.cluster")) or name in SCRAPY_FREE_TOP]
     assert "crawler.corpus.reprocess" in storage
     wrong = {name: sorted(m for m in _imports(name) if _within(m, SCRAPY_SIDE)) for name in storage}
     assert not {name: found for name, found in wrong.items() if found}
@@ -166,6 +166,15 @@ def test_reprocess_verify_and_report_load_no_scrapy(crawled):
     assert _probe("verify", "--out", str(rebuilt)) == {"code": 0, "loaded": []}
     report = _probe("report", "--out", str(rebuilt))
     assert report["loaded"] == []
+
+
+def test_merge_and_cluster_status_load_no_scrapy(crawled, tmp_path):
+    """The operator's machine merges and follows the nodes without the crawl side."""
+    rebuilt = tmp_path / "rebuilt"
+    assert _probe("reprocess", "--from-raw", str(crawled / "raw"), "--out", str(rebuilt))["code"] == 0
+    assert _probe("merge", str(rebuilt), "--into", str(tmp_path / "merged")) == {"code": 0, "loaded": []}
+    status = _probe("cluster", "status", "--nodes", "http://127.0.0.1:9/", "baolaichau")  # nothing listens there
+    assert status == {"code": 1, "loaded": []}
 
 
 def test_the_probe_sees_scrapy_when_it_is_loaded():

@@ -1,6 +1,7 @@
 """Golden floor on real Vietnamese news pages (../shared/benchmarks/vn-real, hand-made gold).
 
-Pages of unconfigured national sites go through CMS detection and generic mode. Each
+The pages' sites have real-page configs now (config/sites, guarded by tests/test_site_fixtures.py);
+here they are cleaned as a site nobody configured: CMS detection, then generic mode. Each
 article's headline must equal the gold's, its publication day and author must match the
 metadata, and paragraph precision/recall must not fall below the pinned floor; pages that
 are not articles (home page, 404, redirect stub) must be rejected.
@@ -50,11 +51,11 @@ def _load(meta_path):
 
 
 @pytest.mark.parametrize("meta_path", _pages("article"), ids=lambda p: p.name.split(".")[0])
-def test_article_meets_its_floor(meta_path, cleaner):
+def test_article_meets_its_floor(meta_path, unconfigured_cleaner):
     meta, html = _load(meta_path)
     name = meta_path.name.split(".")[0]
     gold = _paragraphs(meta_path.with_name(f"{name}.gold.txt").read_text(encoding="utf-8"))
-    result = cleaner.clean(html, url=meta["url"])
+    result = unconfigured_cleaner.clean(html, url=meta["url"])
     assert result.ok, result.detail
     ours = _paragraphs(result.document.text)
     assert ours[0] == gold[0], "headline"
@@ -67,17 +68,17 @@ def test_article_meets_its_floor(meta_path, cleaner):
 
 
 @pytest.mark.parametrize("meta_path", _pages("article"), ids=lambda p: p.name.split(".")[0])
-def test_author_when_the_page_names_one(meta_path, cleaner):
+def test_author_when_the_page_names_one(meta_path, unconfigured_cleaner):
     meta, html = _load(meta_path)
-    result = cleaner.clean(html, url=meta["url"])
+    result = unconfigured_cleaner.clean(html, url=meta["url"])
     if meta.get("author") and result.document.author:
         assert result.document.author == meta["author"]
 
 
 @pytest.mark.parametrize("meta_path", _pages("not-article"), ids=lambda p: p.name.split(".")[0])
-def test_not_article_is_rejected(meta_path, cleaner):
+def test_not_article_is_rejected(meta_path, unconfigured_cleaner):
     meta, html = _load(meta_path)
-    result = cleaner.clean(html, url=meta.get("url"))
+    result = unconfigured_cleaner.clean(html, url=meta.get("url"))
     assert not result.ok and result.reason == "not-article"
 
 

@@ -1,8 +1,10 @@
 """`vnnews demo`: crawl the bundled replica sites on loopback into output/ and summarise.
 
 Starts the replica server (replica/) on a free 127.0.0.1 port, crawls every
-configured site through Scrapy with VNNEWS_REPLICA pointing at it, and prints per site:
-pages fetched, documents written, rejections by reason, duration.
+configured site the replica serves through Scrapy with VNNEWS_REPLICA pointing at it, and
+prints per site: pages fetched, documents written, rejections by reason, duration. Sites
+configured from real pages only (no replica data) are named and left out: there is nothing on
+loopback to crawl for them.
 """
 
 from __future__ import annotations
@@ -26,16 +28,23 @@ def run(args) -> int:
     from crawler.crawl.replica_routing import ReplicaMissing, import_replica
 
     try:
-        ReplicaServer = import_replica().ReplicaServer
+        replica_package = import_replica()
+        ReplicaServer = replica_package.ReplicaServer
     except ReplicaMissing as exc:
         print(f"vnnews demo: {exc}", file=sys.stderr)
         return crawling.EXIT_USAGE
 
     out_dir = Path(args.out)
     try:
-        sites = crawling.choose_sites([], all_sites=True)
+        sites, without_replica = demo_sites(crawling.choose_sites([], all_sites=True), replica_package.replica_sites())
     except crawling.UsageError as exc:
         print(f"vnnews demo: {exc}", file=sys.stderr)
+        return crawling.EXIT_USAGE
+    if without_replica:
+        print(f"not in the demo (configured, but the replica has no data for them): "
+              f"{', '.join(without_replica)}", file=sys.stderr)
+    if not sites:
+        print("vnnews demo: no configured site has replica data (replica/data)", file=sys.stderr)
         return crawling.EXIT_USAGE
     started = time.monotonic()
     with ReplicaServer() as server:
@@ -50,3 +59,9 @@ def run(args) -> int:
     crawling.print_summary(runs, out_dir)
     print(f"demo finished in {time.monotonic() - started:.1f}s")
     return crawling.exit_code(runs)
+
+
+def demo_sites(configured: list[str], served: list[str]) -> tuple[list[str], list[str]]:
+    """(configured sites the replica serves, configured sites it does not)."""
+    served = set(served)
+    return [s for s in configured if s in served], [s for s in configured if s not in served]

@@ -22,7 +22,7 @@ name: {name}
 title: {title}
 domains: [{domain}]           # the first is the main one; add www. or old host names here
 profile: {profile}            # the CMS family (config/profiles/); generic = trafilatura + the Vietnamese steps
-verified: replica             # what this config was checked against; live:YYYY-MM-DD once checked on the live site
+verified: assumed             # nothing checked yet; replica or real-page once checked (say against what in notes)
 scheme: https
 start_urls: [/]
 # Where a crawl finds articles. Empty lists keep the profile's values.

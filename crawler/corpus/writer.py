@@ -55,6 +55,8 @@ CORPUS_DIR = "corpus"
 LOCK = ".vnnews.lock"
 TEMP_SUFFIX = ".tmp"
 DOC_NAME = re.compile(r"^(\d{3,})_([0-9a-f]{16})\.txt$")
+# what add() decides itself: an `extra` field of these names is ignored
+_FIXED_FIELDS = frozenset({"file", "id", "seq", "url", "canonical_url", "site", "chars", "text_sha256"})
 DOC_FIELDS = ("title", "published", "author", "source", "kicker", "category", "lang", "lang_prob")
 
 
@@ -193,8 +195,11 @@ class CorpusWriter:
             paths[0].unlink()
 
     # writing -----------------------------------------------------------------------------
-    def add(self, document, url: str, canonical_url: str, site: str, crawled_at: str | None = None) -> Outcome:
-        """Write one cleaned document (cleaners.document.Document), unless the manifest has it."""
+    def add(self, document, url: str, canonical_url: str, site: str, crawled_at: str | None = None,
+            extra: dict | None = None) -> Outcome:
+        """Write one cleaned document (cleaners.document.Document), unless the manifest has it.
+        `extra`: more manifest fields (`vnnews merge` records the source folder and keeps the
+        source's version); it cannot change the file, id, seq, URLs or digest."""
         text = document.text
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if canonical_url in self.by_url:
@@ -209,6 +214,8 @@ class CorpusWriter:
         entry.update({key: getattr(document, key, None) for key in DOC_FIELDS})
         entry.update(chars=len(text), text_sha256=digest, crawled_at=crawled_at or utc_now(),
                      version=self.version)
+        if extra:
+            entry.update({k: v for k, v in extra.items() if k not in _FIXED_FIELDS})
         if self._thread is None:
             self._write_atomic(self.corpus_dir / name, text.encode("utf-8"))
             self._append(self._manifest, entry)
