@@ -137,6 +137,15 @@ def _pool(jobs: int, config_root: str) -> ProcessPoolExecutor:
                                initargs=(config_root, os.getpid()))
 
 
+def discard(pool: ProcessPoolExecutor) -> None:
+    """Let go of a broken pool. Its manager thread closes the pipes as it notices the death,
+    so shutting it down can race with that and fail on a closed handle: nothing is lost."""
+    try:
+        pool.shutdown(wait=False, cancel_futures=True)
+    except OSError:
+        pass
+
+
 def _submit(pool: ProcessPoolExecutor, batch: list[PageItem]) -> Future:
     """The batch's future; a pool that broke since the last look fails it like a running one."""
     try:
@@ -183,7 +192,7 @@ def cleaned_in_order(pages: Iterable[PageItem], config_root: str | os.PathLike, 
                     urls = ", ".join(p.url for item in pending for p in item[0] if isinstance(p, PageItem))
                     raise WorkerLost(f"cleaning workers died {breaks} times in a row while these pages were "
                                      f"out: {urls}") from None
-                pool.shutdown(wait=False, cancel_futures=True)
+                discard(pool)
                 pool = _pool(jobs, config_root)
                 for item in pending:
                     item[1] = _submit(pool, item[0])
@@ -192,4 +201,7 @@ def cleaned_in_order(pages: Iterable[PageItem], config_root: str | os.PathLike, 
             breaks = 0
             yield from results
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except OSError:  # a pool that broke at the very end (see discard)
+            pass

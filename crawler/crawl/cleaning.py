@@ -118,7 +118,7 @@ class OrderedCleaning:
     def _replace_pool(self, error) -> None:
         self.breaks += 1
         self.generation += 1
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        parallel.discard(self.pool)
         waiting = [e for e in self.queue if not e.ready]
         if self.breaks >= parallel.MAX_POOL_BREAKS:
             logger.error("cleaning workers died %d times in a row; rejecting the %d page(s) they held",
