@@ -14,7 +14,7 @@ LATEST = .venv-latest
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,bench,export]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,bench,export,cluster]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -43,7 +43,7 @@ DEPENDENCY_NAMES = $(PYTHON) -c 'import re, tomllib; p = tomllib.load(open("pypr
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet --upgrade pip
-	.venv-lock/bin/pip install --quiet -e '.[test,bench,export]'
+	.venv-lock/bin/pip install --quiet -e '.[test,bench,export,cluster]'
 	grep "^#" $(CONSTRAINTS) > .venv-lock/constraints.txt
 	.venv-lock/bin/pip freeze --all --exclude-editable | grep -v '^pip==' >> .venv-lock/constraints.txt
 	mv .venv-lock/constraints.txt $(CONSTRAINTS) && rm -rf .venv-lock

@@ -12,9 +12,10 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from crawler.corpus.archive import read_pages
+from crawler.corpus.archive import archive_files, read_pages
 from crawler.corpus.writer import MANIFEST, CorpusWriter
 from crawler.corpus.outcome import clean_page, document_canonical, store_result
+from crawler.corpus.parallel import cleaned_in_order
 from crawler.siterules import SiteRules
 from crawler.urls import Canonicalizer, url_id
 
@@ -41,19 +42,30 @@ def own_article_test(registry, site_name: str, canonical):
     return SiteRules(registry.resolve(site_name), canonical).is_own_article
 
 
-def reprocess(raw_dir: Path, target: Path, registry) -> Counter:
-    """Replay every archived page into `target`; counts of what happened to the pages."""
-    from cleaners.cleaner import Cleaner
-
+def reprocess(raw_dir: Path, target: Path, registry, jobs: int = 1, scheduler: str | None = None) -> Counter:
+    """Replay every archived page into `target`; counts of what happened to the pages.
+    `jobs` > 1 cleans in that many processes (crawler/corpus/parallel.py), `scheduler` on a
+    Dask cluster (crawler/corpus/distributed.py); the output is the same."""
     check_fresh(target)
-    cleaner, canonical = Cleaner(registry), Canonicalizer(registry)
     counts: Counter = Counter()
-    with CorpusWriter(target) as writer:
+
+    def candidates():
         for page in read_pages(raw_dir):
-            page.site = page.site or registry.site_for_url(page.url) or "generic"
-            page.canonical_url = document_canonical(page, canonical, own_article_test(registry, page.site, canonical))
             counts["pages"] += 1
-            outcome = store_result(writer, page, clean_page(cleaner, page))
+            page.site = page.site or registry.site_for_url(page.url) or "generic"
+            if page.is_article_candidate:  # other pages are archived for the record, never stored
+                yield page
+
+    if scheduler:
+        from crawler.corpus.distributed import check_address, cleaned_on_dask
+
+        check_address(scheduler)
+        results = cleaned_on_dask(archive_files(raw_dir), registry.root, None, scheduler, counts)
+    else:
+        results = cleaned_in_order(candidates(), registry.root, jobs)
+    with CorpusWriter(target) as writer:
+        for page, result in results:
+            outcome = store_result(writer, page, result)
             if outcome:
                 counts[outcome] += 1
     return counts

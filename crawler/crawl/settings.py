@@ -144,6 +144,10 @@ CLOSESPIDER_ERRORCOUNT = 200
 # workers take the output in order.
 CONCURRENT_ITEMS = 4
 
+# Processes that clean the article candidates (crawler/crawl/cleaning.py): 0 = one per core,
+# 1 = on Scrapy's reactor thread. The items reach the corpus in arrival order either way.
+VNNEWS_CLEAN_PROCESSES = 0
+
 # --- duplicate requests ----------------------------------------------------------------------
 
 # Requests are fingerprinted on the canonical URL (crawler/urls.py): tracking parameters,
