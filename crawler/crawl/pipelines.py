@@ -93,7 +93,8 @@ class ArchivePipeline:
 
 
 class CleanPipeline:
-    """Runs the Cleaner on article candidates; stats clean/ok and clean/rejected/<reason>.
+    """Runs the Cleaner on article candidates; stats clean/ok, clean/rejected/<reason> and each
+    step's count, clean/<step>/removed.
 
     VNNEWS_CLEAN_PROCESSES > 1 (0: the number of cores, the default) cleans in a pool of
     worker processes, one per output folder and run, items handed on in arrival order
@@ -131,6 +132,8 @@ class CleanPipeline:
         if result is not None:
             item.clean_result = result
             self.stats.inc_value("clean/ok" if result.ok else f"clean/rejected/{result.reason}")
+            for name, count in result.stats().items():  # which rules fired how often: clean/<step>/removed
+                self.stats.inc_value(name, count)
 
     def process_item(self, item):
         if not isinstance(item, PageItem):
