@@ -14,12 +14,12 @@ LATEST = .venv-latest
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,bench,export]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,bench,export,cluster]'
 	touch $(STAMP)
 
 setup: $(STAMP)
 
-## demo: start the replica sites on loopback and crawl them all into output/
+## demo: start the replica sites on loopback and crawl them all into output/demo/
 demo: $(STAMP)
 	$(BIN)/vnnews demo
 
@@ -31,7 +31,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/quality.py
 
-clean-output:
+clean-output:  ## the live crawl's default folder (the demo's is output/demo/)
 	rm -rf output/corpus output/raw output/state output/dedup output/export output/*.jsonl
 
 # Every package named in pyproject.toml (dependencies and extras), without its range.
@@ -43,7 +43,7 @@ DEPENDENCY_NAMES = $(PYTHON) -c 'import re, tomllib; p = tomllib.load(open("pypr
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet --upgrade pip
-	.venv-lock/bin/pip install --quiet -e '.[test,bench,export]'
+	.venv-lock/bin/pip install --quiet -e '.[test,bench,export,cluster]'
 	grep "^#" $(CONSTRAINTS) > .venv-lock/constraints.txt
 	.venv-lock/bin/pip freeze --all --exclude-editable | grep -v '^pip==' >> .venv-lock/constraints.txt
 	mv .venv-lock/constraints.txt $(CONSTRAINTS) && rm -rf .venv-lock

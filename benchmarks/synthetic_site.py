@@ -236,6 +236,7 @@ class SyntheticSite:
         self.family = synthetic_family(FAMILIES[base.family])(data)
         self.family.related_mode = related
         self.categories = {unquote(self.family.category_path(c)): c for c in data.categories}
+        self.furniture: RealFurniture | None = None  # set for real-size article pages
 
     @property
     def article_count(self) -> int:
@@ -311,7 +312,67 @@ class SyntheticSite:
             return None
         if unquote(self.family.article_path(art)) != "/" + "/".join(segments):
             return None
-        return HTML, self.family.article_page(art)
+        page = self.family.article_page(art)
+        return HTML, (self.furniture.dress(page, art.id) if self.furniture else page)
+
+
+# --- real-size pages ---------------------------------------------------------------------------
+
+SHARED_REAL = ROOT.parent / "shared" / "benchmarks"
+
+
+class RealFurniture:
+    """The page furniture of the real pages saved in ../shared/benchmarks/vn-real*: their
+    <head> (scripts, styles, metadata) and everything of their <body> around the article
+    (menus, teaser lists, sidebars, footers, scripts). A synthetic article page gets one real page's
+    furniture (by article number) around its own article, so it weighs and parses like a
+    real ~200 KB page while the site's config still finds the synthetic article. The
+    article texts stay the replica's (real Vietnamese articles); only the furniture is taken."""
+
+    def __init__(self, folders=("vn-real", "vn-real-2")):
+        import lxml.html
+
+        self.parts: list[tuple[str, str]] = []
+        for folder in folders:
+            for path in sorted((SHARED_REAL / folder).glob("*.html")):
+                try:
+                    doc = lxml.html.document_fromstring(path.read_bytes())
+                except Exception:  # noqa: BLE001 - a page lxml cannot read adds no furniture
+                    continue
+                head = doc.find("head")
+                head_html = "".join(lxml.html.tostring(el, encoding="unicode") for el in head
+                                    if el.tag != "title") if head is not None else ""
+                body = doc.find("body")
+                body_html = "".join(lxml.html.tostring(el, encoding="unicode") for el in self._around_article(body)
+                                    ) if body is not None else ""
+                self.parts.append((head_html, body_html))
+        if not self.parts:
+            raise SystemExit(f"--real-furniture: no saved pages in {SHARED_REAL}/vn-real*")
+
+    @staticmethod
+    def _around_article(body):
+        """The furniture of a page: from <body> down, at each level every element beside the
+        one that holds most of the paragraph text (the way to the article), until the text
+        is spread out (the article itself, which is left out)."""
+        def text_size(el):
+            return sum(len(p.text_content()) for p in el.iter("p"))
+
+        node, furniture = body, []
+        while True:
+            children = [c for c in node if isinstance(c.tag, str)]
+            if not children:
+                return furniture
+            sizes = [text_size(c) for c in children]
+            main = max(range(len(children)), key=sizes.__getitem__)
+            if sizes[main] == 0 or sizes[main] < 0.6 * sum(sizes) or children[main].tag in ("p", "article"):
+                return furniture + [c for i, c in enumerate(children) if c.tag not in ("p", "article") and
+                                    sizes[i] < 0.2 * (sum(sizes) or 1)]
+            furniture += [c for i, c in enumerate(children) if i != main]
+            node = children[main]
+
+    def dress(self, html: str, number: int) -> str:
+        head, body = self.parts[number % len(self.parts)]
+        return html.replace("</head>", head + "</head>", 1).replace("</body>", body + "</body>", 1)
 
 
 # --- server -----------------------------------------------------------------------------------
@@ -354,8 +415,12 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--related", choices=("older", "newest"), default="older",
                         help="what an article's related links name (see SyntheticSite)")
+    parser.add_argument("--real-furniture", action="store_true",
+                        help="dress article pages in the furniture of the real pages of ../shared (RealFurniture)")
     args = parser.parse_args(argv)
     site = SyntheticSite(args.site, args.articles, args.seed, args.related)
+    if args.real_furniture:
+        site.furniture = RealFurniture()
     server = SyntheticServer(site, args.port)
     print(f"serving http://{LOOPBACK}:{server.port}/ {site.article_count} articles, "
           f"{site.url_count()} URLs, domain {site.data.domain}", flush=True)

@@ -144,6 +144,7 @@ class Cleaner:
         result.misses = list(extraction.misses)
         for name, selectors in extraction.misses:
             result.notes.append(f"selector miss: {name} {selectors} matched nothing on this page")
+        result.notes.extend(extraction.notes)
         if extraction.body_found:
             self._fill_gaps(tree, extraction, structured, result)
             return extraction
@@ -168,7 +169,8 @@ class Cleaner:
             if extraction.title:
                 result.notes.append(f"fallback: headline {extraction.title!r} found by the generic rule "
                                     "(h1 / structured data)")
-        if "lead" in missed and extraction.region is not None:
+        has_lead = any(b.kind == "lead" for b in extraction.blocks)  # found by structure already
+        if "lead" in missed and not has_lead and extraction.region is not None:
             lead = generic_lead(extraction.region, outside=extraction.body_element)
             if lead and not any(lead in b.text for b in extraction.blocks[:3]):
                 extraction.blocks.insert(0, Block(lead, "lead"))

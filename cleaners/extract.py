@@ -64,6 +64,8 @@ class DomExtraction:
     misses: list[tuple[str, list[str]]] = field(default_factory=list)
     region: object = None  # the article region (common ancestor of headline and body), when known
     body_element: object = None
+    headline_marker: object = None  # where the headline stood (configured mode)
+    notes: list[str] = field(default_factory=list)  # fallbacks taken, for --explain
 
 
 @lru_cache(maxsize=2048)
@@ -237,15 +239,18 @@ def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
     out = DomExtraction()
     headline = select_first(tree, rules.title)
     headline_parent = headline.getparent() if headline is not None else None
-    out.title = _read_title(tree, rules, out.removed)
+    out.title = _read_title(tree, rules, out)
     if rules.title and out.title is None:
         out.misses.append(("title", list(rules.title)))
     for name in ("published", "author", "source", "kicker", "category"):
         value = read_field(tree, getattr(rules, name), out.removed, name)
+        if not value and getattr(rules, name):
+            out.misses.append((name, [r.css for r in getattr(rules, name)]))
+            value = read_field(tree, _relaxed_fields(tree, getattr(rules, name)), out.removed, name)
+            if value:
+                out.notes.append(f"fallback: {name} found by the selector without its wrapper classes")
         if value:
             out.metadata[name] = value
-        elif getattr(rules, name):
-            out.misses.append((name, [r.css for r in getattr(rules, name)]))
     remove_hidden(tree, out.removed)
     remove_matching(tree, rules.remove, "remove", out.removed)
     lead = select_first(tree, rules.lead)
@@ -254,9 +259,32 @@ def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
         out.misses.append(("lead", list(rules.lead)))
     if rules.body and body is None:
         out.misses.append(("body", list(rules.body)))
+        body = _relaxed_first(tree, rules.body)
+        if body is not None:
+            out.notes.append("fallback: body found by the selector without its wrapper classes")
     out.body_found = body is not None
     out.body_element = body
     out.region = _region(headline_parent, body)
+    # Walked only when a part is missing (the fallbacks cost nothing on a page the rules fit).
+    needed = lead is None and rules.lead or "published" not in out.metadata or \
+        ("author" not in out.metadata and rules.author)
+    parts = _HeadlineWindow(out.region, out.headline_marker, body) if body is not None and needed else None
+    if lead is None and rules.lead and parts is not None:
+        # The profile's lead selectors missed (a theme renamed the sapo's class): the lead is the
+        # first paragraph of prose between the headline and the body.
+        lead = parts.lead()
+        if lead is not None:
+            out.notes.append("fallback: lead found by structure (the first paragraph of prose between "
+                             "the headline and the body)")
+    if parts is not None:
+        if "published" not in out.metadata:
+            near = parts.date()
+            if near:
+                out.metadata["published_near_headline"] = near
+        if "author" not in out.metadata and rules.author:
+            near = parts.author()
+            if near:
+                out.metadata["author_near_headline"] = near
     if lead is not None and (body is None or not _contains(body, lead)):
         out.blocks.extend(Block(b.text, "lead") for b in to_blocks(lead, {}))
         drop_element(lead)
@@ -270,6 +298,157 @@ def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
                                                                rules.captions):
         out.misses.append(("captions", list(rules.captions)))
     return out
+
+
+# Where a configured selector missed, the parts of the article around the headline are found by
+# their structure: the lead (the first prose paragraph between headline and body), the date (a
+# <time datetime> or a date-shaped line next to the headline), the author (an element marked
+# author/byline next to the headline). Tags, the class words every CMS uses and text shapes only.
+_NOT_PROSE_TAGS = frozenset("nav aside footer form ul ol li dl dt dd figure figcaption menu".split())
+_CAPTION_WORDS = re.compile(r"caption|desc|note|chu-?thich", re.IGNORECASE)
+_AUTHOR_WORDS = re.compile(r"author|byline|tac-?gia", re.IGNORECASE)
+_LEAD_WORDS = re.compile(r"sapo|lead|summary|chapeau|excerpt|intro|desc", re.IGNORECASE)
+MIN_LEAD_CHARS = 40
+MAX_LEAD_CHARS = 1200
+NEAR_HEADLINE = 4  # blocks before the headline where its date or author may stand
+
+
+class _HeadlineWindow:
+    """The leaf blocks of the article region around the headline: a few before it, and all
+    between it and the body, in document order (one walk of the region)."""
+
+    def __init__(self, region, marker, body):
+        self.region = region
+        self.before: list = []
+        self.between: list = []
+        self.after: list = []
+        if region is None or marker is None or region is body:
+            return
+        # Elements holding block-level elements are containers; the others holding text are
+        # blocks: a block-level leaf, or an inline element standing in a container (a <span>
+        # with the date between the headline and the lead).
+        containers = set()
+        for element in region.iter():
+            if isinstance(element.tag, str) and element.tag in BLOCK_TAGS:
+                for ancestor in element.iterancestors():
+                    if ancestor in containers:
+                        break
+                    containers.add(ancestor)
+        seen, target, inside_body = False, self.before, False
+        for element in region.iter():
+            if element is marker:
+                seen, target = True, self.between
+                continue
+            if element is body:
+                target = self.after if seen else None
+                inside_body = True
+                continue
+            if not isinstance(element.tag, str) or element in containers or target is None:
+                continue
+            if inside_body and any(a is body for a in element.iterancestors()):
+                continue
+            parent = element.getparent()
+            if element.tag not in BLOCK_TAGS and parent not in containers:
+                continue  # inline inside a block: part of that block
+            if element.tag in SKIP_TAGS or any(a.tag in SKIP_TAGS for a in element.iterancestors()):
+                continue
+            target.append(element)
+            if target is self.after and len(self.after) >= NEAR_HEADLINE:
+                break
+        self.before = self.before[-NEAR_HEADLINE:] if seen else []
+        if not seen:
+            self.between = []
+
+    def lead(self):
+        lead_classed = [e for e in self.between if _marked(e, _LEAD_WORDS)]
+        for element in lead_classed + self.between:
+            if self._is_prose(element):
+                return element
+        return None
+
+    def _is_prose(self, element) -> bool:
+        from .steps import looks_like_byline
+        from .vi.dates import is_date_line
+
+        text = collapse_whitespace(element.text_content())
+        if not MIN_LEAD_CHARS <= len(text) <= MAX_LEAD_CHARS:
+            return False
+        for node in (element, *element.iterancestors()):  # a list, a menu, a figure in the region
+            if node is self.region:
+                break
+            if node.tag in _NOT_PROSE_TAGS:
+                return False
+        if _marked(element, _CAPTION_WORDS) and not _marked(element, _LEAD_WORDS) or element.xpath(".//img"):
+            return False
+        links = sum(len(collapse_whitespace(a.text_content())) for a in element.iter("a"))
+        if links > 0.5 * len(text) or is_date_line(text) or looks_like_byline(text):
+            return False
+        return True
+
+    def _near(self):
+        """Before the headline (nearest first), then after it (nearest first)."""
+        return [*self.between[:2 * NEAR_HEADLINE], *reversed(self.before)]
+
+    def date(self) -> str | None:
+        from .vi.dates import is_date_line, is_header_clock
+
+        for element in self._near():
+            times = [t.get("datetime") for t in element.iter("time") if (t.get("datetime") or "").strip()]
+            if times:
+                return times[0]
+            text = collapse_whitespace(element.text_content())
+            if len(text) < 80 and is_date_line(text) and not is_header_clock(text):
+                return text
+        return None
+
+    def author(self) -> str | None:
+        from .steps import looks_like_byline
+        from .vi.bylines import clean_author
+
+        for element in (*self._near(), *self.after):  # by the headline, or right after the body
+            for node in (element, *element.iterdescendants()):
+                if isinstance(node.tag, str) and _marked(node, _AUTHOR_WORDS):
+                    text = collapse_whitespace(node.text_content())
+                    if text and looks_like_byline(clean_author(text) or ""):
+                        return text
+        return None
+
+
+def _marked(element, words) -> bool:
+    return any(words.search(element.get(name) or "") for name in ("class", "id", "itemprop", "data-role", "rel"))
+
+
+# A theme that renames the wrappers around an element (".detail-left .boxdetail .contents")
+# often keeps the element's own class (".contents"): when a selector misses, its last compound
+# part is tried, and taken only when it names exactly one element of the page.
+_COMBINATOR = re.compile(r"\s*[\s>+~]\s*")
+
+
+def _last_compound(selector: str) -> str | None:
+    if "," in selector or "(" in selector or re.search(r"\[[^\]]*\s[^\]]*\]", selector):
+        return None
+    parts = [p for p in _COMBINATOR.split(selector.strip()) if p]
+    return parts[-1] if len(parts) > 1 else None
+
+
+def _relaxed_first(tree, selectors):
+    for selector in selectors or ():
+        last = _last_compound(selector)
+        if last:
+            found = css(last)(tree)
+            if len(found) == 1:
+                return found[0]
+    return None
+
+
+def _relaxed_fields(tree, rules) -> list[FieldRule]:
+    relaxed = []
+    for rule in rules or ():
+        last = _last_compound(rule.css)
+        # One element; or, for a labelled field ("Nguồn tin:"), the label picks among several.
+        if last and (len(css(last)(tree)) == 1 or (rule.label and css(last)(tree))):
+            relaxed.append(FieldRule(css=last, attr=rule.attr, label=rule.label))
+    return relaxed
 
 
 def _region(headline_parent, body):
@@ -293,13 +472,16 @@ def _captions_outside(region, body, rules: ExtractRules, headline_parent=None) -
     """Captions the profile's selectors find in the article region but outside the body (NukeViet
     4.0-4.4 shows the first photo's caption in #imgpreview before the body): kept, in page order,
     before or after the body's blocks. Each caption element is taken once."""
-    if region is None or region is body or not rules.captions:
+    if region is None or region is body:
         return [], []
     found = []
-    for selector in rules.captions:
+    for selector in rules.captions or ():
         for element in css(selector)(region):
             if _contains(body, element) or any(element is f or _contains(f, element) for f in found):
                 continue
+            found.append(element)
+    for element in _caption_holders_by_body(region, body):
+        if not any(element is f or _contains(f, element) or _contains(element, f) for f in found):
             found.append(element)
     if not found:
         return [], []
@@ -321,12 +503,74 @@ def _captions_outside(region, body, rules: ExtractRules, headline_parent=None) -
     return before, after
 
 
-def _read_title(tree, rules: ExtractRules, removed: list[Removed]) -> str | None:
+MAX_CAPTION_CHARS = 400
+
+
+def _caption_holders_by_body(region, body) -> list:
+    """Caption holders the profile does not name, right before or after the body (or the body's
+    wrappers inside the region): a <figcaption>; an element holding a photo and a short text;
+    an element whose class says caption/desc/note standing after a photo. The caption's text
+    element is returned (the figcaption, or the holder)."""
+    holders = []
+    node = body
+    while node is not None and node is not region:
+        for sibling in (_neighbour(node, node.itersiblings(preceding=True)), _neighbour(node, node.itersiblings())):
+            caption = _photo_caption(sibling) if sibling is not None else None
+            if caption is not None:
+                holders.append(caption)
+        node = node.getparent()
+    return holders
+
+
+def _neighbour(node, siblings):
+    """The nearest sibling element with text; a photo without text (the picture before its
+    caption) is stepped over, once."""
+    for step, sibling in enumerate(siblings):
+        if step > 1:
+            return None
+        if not isinstance(sibling.tag, str):
+            continue
+        if collapse_whitespace(sibling.text_content()):
+            return sibling
+        if not any(True for _ in sibling.iter("img")):
+            return None
+    return None
+
+
+def _photo_caption(element):
+    from .vi.dates import is_date_line
+
+    text = collapse_whitespace(element.text_content())
+    if len(re.findall(r"\w+", text)) < 2 or len(text) > MAX_CAPTION_CHARS or is_date_line(text):
+        return None  # not words (a separator, an icon's label), a date line, or longer than a caption
+    links = sum(len(collapse_whitespace(a.text_content())) for a in element.iter("a"))
+    if links > 0.2 * len(text):
+        return None  # a linked title: a related-article card, not a caption
+    figcaptions = list(element.iter("figcaption"))
+    if figcaptions:
+        return figcaptions[0] if collapse_whitespace(figcaptions[0].text_content()) else None
+    if any(True for _ in element.iter("img")):
+        return element
+    previous = element.getprevious()
+    if (_marked(element, _CAPTION_WORDS) and not _marked(element, _LEAD_WORDS) and previous is not None
+            and isinstance(previous.tag, str) and any(True for _ in previous.iter("img"))):
+        return element
+    return None
+
+
+def _read_title(tree, rules: ExtractRules, out: DomExtraction) -> str | None:
     element = select_first(tree, rules.title)
     if element is None:
         return None
     title = " ".join(element.text_content().split())
-    drop_element(element)
+    # The headline leaves the page; a comment (no text, no element to selectors) keeps its place,
+    # where the structural fallbacks look for the lead, date and author.
+    parent = element.getparent()
+    if parent is not None:
+        marker = etree.Comment(" headline ")
+        marker.tail = element.tail
+        parent.replace(element, marker)
+        out.headline_marker = marker
     return title or None
 
 

@@ -55,19 +55,61 @@ def field(default: Any = MISSING, *, doc: str, kind: str | None = None,
 
 # --- locating values in the YAML source -------------------------------------------------
 
+# Every `vnnews` command reads all configs at start-up: they are parsed once (the data is
+# constructed from the composed nodes, whose marks give the line map) and by libyaml's C parser
+# when PyYAML has it, several times faster than the pure-Python one. What the C parser refuses
+# is read again by PyYAML's own, so a broken file gets PyYAML's words and line numbers.
+_Loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_composed: list = []  # [(text, root node)] of the text _safe_load read last, for line_map
+
+
+def _safe_load(text: str) -> Any:
+    """yaml.safe_load(text), its nodes kept for line_map(text)."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except (yaml.YAMLError, ValueError):
+        return yaml.safe_load(text)
+    finally:
+        loader.dispose()
+    _composed[:] = [(text, root)]
+    return data
+
+
+def _nodes(text: str):
+    """yaml.compose(text): the nodes _safe_load kept when it read this very text."""
+    if _composed and _composed[0][0] is text:
+        return _composed.pop()[1]
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def line_map(text: str) -> dict[tuple, int]:
     """Map each key path (tuple of keys/indexes) to its 1-based line in the YAML text."""
+    return _compose(text)[0]
+
+
+def _compose(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int, int]]]:
+    """The line map, and every key given twice in one mapping: (path, first line, second line).
+    (PyYAML keeps the last of two equal keys without a word: `extract: {}` above a real
+    `extract:` block would silently replace it.)"""
     lines: dict[tuple, int] = {}
+    duplicates: list[tuple[tuple, int, int]] = []
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _nodes(text)
     except yaml.YAMLError:
-        return lines
+        return lines, duplicates
 
     def walk(node, path):
         lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
             for key_node, value_node in node.value:
-                child = path + (key_node.value,)
+                key = key_node.value
+                child = path + (key,)
+                if key in seen:
+                    duplicates.append((child, seen[key], key_node.start_mark.line + 1))
+                seen.setdefault(key, key_node.start_mark.line + 1)
                 walk(value_node, child)
                 lines[child] = key_node.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode):
@@ -76,23 +118,69 @@ def line_map(text: str) -> dict[tuple, int]:
 
     if root is not None:
         walk(root, ())
-    return lines
+    return lines, duplicates
 
 
-def read_yaml(path: Path) -> tuple[Any, dict[tuple, int]]:
-    """Read a YAML file with safe_load only; syntax errors become a located ConfigError."""
+# PyYAML's words for a syntax error, said for a maintainer: (pattern of PyYAML's problem, words).
+_SYNTAX_HINTS = (
+    (r"unknown escape character",
+     "a backslash inside double quotes starts an escape sequence, and this one is not valid; write "
+     "regexes in single quotes ('^/\\d+\\.html$' keeps every backslash as written)"),
+    (r"found character '\\t' that cannot start any token|found a tab character",
+     "a tab character: YAML indents with spaces only"),
+    (r"expected <block end>|mapping values are not allowed|did not find expected key|"
+     r"expected <block mapping start>|could not find expected ':'",
+     "the indentation does not fit the lines above: keys of one mapping start in the same column, "
+     "list items ('- ') under their key; or a value holds ': ' and needs quotes"),
+    (r"expected ',' or '\]'|expected ',' or '}'",
+     "a [list] or {mapping} on one line is not closed, or an item holds ',' ':' or '#' and needs quotes"),
+    (r"found unexpected end of stream|while scanning a quoted scalar",
+     "a quoted string is not closed"),
+    (r"found undefined alias|found unacceptable character|while scanning an? (alias|anchor)",
+     "a '*', '&' or '!' starts a YAML alias, anchor or tag: put the value in single quotes"),
+)
+
+
+def explain_yaml_error(problem: str) -> str:
+    for pattern, words in _SYNTAX_HINTS:
+        if re.search(pattern, problem):
+            return f"invalid YAML: {words} (the parser says: {problem})"
+    return f"invalid YAML: {problem}"
+
+
+def read_yaml(path: Path, problems: list | None = None) -> tuple[Any, dict[tuple, int]]:
+    """Read a YAML file with safe_load only; syntax errors become a located ConfigError with
+    words and a hint. A key given twice in one mapping is a problem too: added to `problems`
+    when given (so the file is still checked further), else raised."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigErrors([ConfigError(str(path), None, "", f"cannot read the file: {exc}")])
     try:
-        data = yaml.safe_load(text)
+        data = _safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigErrors([ConfigError(str(path), line, "", f"invalid YAML: {problem}")])
-    return data, line_map(text)
+        if mark is not None:
+            problem = f"{problem} (column {mark.column + 1})"
+        raise ConfigErrors([ConfigError(str(path), line, "", explain_yaml_error(problem))])
+    except ValueError as exc:  # a timestamp-looking value that is no date: 2024-13-01
+        raise ConfigErrors([ConfigError(str(path), None, "", f"invalid YAML: a date that does not exist ({exc}); "
+                                        "write dates as YYYY-MM-DD, or quote the value")])
+    lines, duplicates = _compose(text)
+    found = [ConfigError(str(path), second, _dotted(key_path),
+                         f"duplicate key: given at line {first} and again at line {second}; YAML would keep "
+                         "only the second: merge them into one") for key_path, first, second in duplicates]
+    if found and problems is None:
+        raise ConfigErrors(found)
+    if problems is not None:
+        problems.extend(found)
+    return data, lines
+
+
+def _dotted(path: tuple) -> str:
+    return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -223,12 +311,12 @@ def _check_kind(kind, fld, value, path, ctx):
         try:
             re.compile(value)
         except re.error as exc:
-            ctx.error(path, f"expected a regular expression, got {value!r} ({exc})")
+            ctx.error(path, f"expected a regular expression, got {_as_written(value)} ({exc})")
     elif kind == "css":
         try:
             CSSSelector(value)
         except (SelectorError, SyntaxError, Exception) as exc:  # cssselect raises several types
-            ctx.error(path, f"expected a CSS selector, got {value!r} ({exc.__class__.__name__}: {exc})")
+            ctx.error(path, f"expected a CSS selector, got {_as_written(value)} ({exc.__class__.__name__}: {exc})")
     elif kind == "url_or_path":
         if not re.match(r"^(https?://[^/\s]+(/\S*)?|/\S*)$", value):
             ctx.error(path, f"expected an http(s) URL or an absolute path starting with /, got {value!r}")
@@ -243,6 +331,12 @@ def _check_kind(kind, fld, value, path, ctx):
     elif kind == "name":
         if not re.match(r"^[a-z0-9][a-z0-9_-]*$", value):
             ctx.error(path, f"expected a lower-case name of letters, digits, - and _, got {value!r}")
+
+
+def _as_written(value: str) -> str:
+    """A string as the YAML file holds it in single quotes: a regex's backslashes stay single
+    (repr() would double them, so the message would not match the file)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _describe(value: Any) -> str:

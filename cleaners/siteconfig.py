@@ -173,6 +173,8 @@ class Site:
     canonical_rewrites: list[UrlRewrite] = field(
         [], doc="more canonical-URL rewrites, applied after the profile's")
     notes: str = field("", doc="anything a maintainer should know (placeholder domains, quirks)")
+    enabled: bool = field(True, doc="false: `vnnews crawl --all` skips the site (listed as disabled by "
+                                     "`vnnews sites`); naming it still crawls it")
 
     @property
     def base_url(self) -> str:
@@ -251,10 +253,16 @@ class ResolvedSite:
 class ConfigRegistry:
     """All profiles and sites of a config folder, loaded and validated once."""
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, skip_broken_sites: bool = False):
+        """skip_broken_sites: a site file with problems is left out and its problems kept in
+        `broken` (site name -> errors) instead of failing the whole folder, so one bad YAML
+        does not stop the other sites' crawl. Problems of profiles always fail the folder."""
         self.root = Path(root) if root else config_dir()
+        self.skip_broken_sites = skip_broken_sites
         self.profiles: dict[str, Profile] = {}
         self.sites: dict[str, Site] = {}
+        self.broken: dict[str, list[ConfigError]] = {}
+        self._raw: list[tuple[Path, type, object, dict]] = []  # every readable file, valid or not
         self._resolved: dict[str, ResolvedSite] = {}
         self._load()
 
@@ -272,31 +280,58 @@ class ConfigRegistry:
         for path in sorted((self.root / "sites").glob("*.yaml")):
             self._load_one(path, Site, self.sites, errors)
         errors.extend(self._check_references())
+        if errors and self.skip_broken_sites:
+            errors = self._set_aside_broken_sites(errors)
         if errors:
             raise ConfigErrors(errors)
 
+    def _set_aside_broken_sites(self, errors: list[ConfigError]) -> list[ConfigError]:
+        """Keep the errors of site files in self.broken (and drop those sites); return the rest."""
+        sites_dir = (self.root / "sites").resolve()
+        rest = []
+        for error in errors:
+            path = Path(error.file)
+            if path.suffix == ".yaml" and path.resolve().parent == sites_dir:
+                self.broken.setdefault(path.stem, []).append(error)
+                self.sites.pop(path.stem, None)
+            else:
+                rest.append(error)
+        return rest
+
     def _load_one(self, path: Path, cls, into: dict, errors: list) -> None:
+        """Every problem of the file at once: duplicate keys, the model's checks, the name, and
+        (in _check_references) the profile it names, whether or not the rest is valid."""
         try:
-            data, lines = read_yaml(path)
+            data, lines = read_yaml(path, errors)
+        except ConfigErrors as exc:  # a syntax error: nothing more can be read
+            errors.extend(exc.errors)
+            return
+        self._raw.append((path, cls, data, lines))
+        name = data.get("name") if isinstance(data, dict) else None
+        if isinstance(name, str) and name != path.stem:
+            errors.append(ConfigError(str(path), lines.get(("name",)), "name",
+                                      f"expected {path.stem!r} (the file name), got {name!r}"))
+        try:
             item = build(cls, data, str(path), lines)
         except ConfigErrors as exc:
             errors.extend(exc.errors)
             return
-        if item.name != path.stem:
-            errors.append(ConfigError(str(path), lines.get(("name",)), "name",
-                                      f"expected {path.stem!r} (the file name), got {item.name!r}"))
-            return
-        into[item.name] = item
+        if item.name == path.stem:
+            into[item.name] = item
 
     def _check_references(self) -> list[ConfigError]:
         errors = []
-        for profile in self.profiles.values():
-            if profile.extends and profile.extends not in self.profiles:
-                errors.append(self._missing_profile("profiles", profile.name, "extends", profile.extends))
+        # the profile a file names, read from its raw data: a file with other problems (or a
+        # wrong name) still gets this one reported in the same pass
+        known = {path.stem for path, cls, _, _ in self._raw if cls is Profile}
+        for path, cls, data, lines in self._raw:
+            key = "extends" if cls is Profile else "profile"
+            wanted = data.get(key) if isinstance(data, dict) else None
+            if isinstance(wanted, str) and wanted != "generic" and wanted not in known:
+                errors.append(self._missing_profile(path.parent.name, path.stem, key, wanted,
+                                                    lines.get((key,))))
         owners: dict[str, str] = {}
         for site in self.sites.values():
-            if site.profile != "generic" and site.profile not in self.profiles:
-                errors.append(self._missing_profile("sites", site.name, "profile", site.profile))
             for domain in site.domains:
                 if domain in owners:
                     errors.append(ConfigError(str(self.root / "sites" / f"{site.name}.yaml"), None, "domains",
@@ -304,9 +339,9 @@ class ConfigRegistry:
                 owners[domain] = site.name
         return errors
 
-    def _missing_profile(self, folder, name, key, wanted) -> ConfigError:
-        known = ", ".join(sorted(self.profiles)) or "none"
-        return ConfigError(str(self.root / folder / f"{name}.yaml"), None, key,
+    def _missing_profile(self, folder, name, key, wanted, line=None) -> ConfigError:
+        known = ", ".join(sorted(p.stem for p, cls, _, _ in self._raw if cls is Profile)) or "none"
+        return ConfigError(str(self.root / folder / f"{name}.yaml"), line, key,
                            f"expected the name of a profile in {self.root / 'profiles'} ({known}), got {wanted!r}")
 
     # lookups ---------------------------------------------------------------------------

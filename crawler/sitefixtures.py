@@ -1,6 +1,7 @@
 """Site fixtures: saved pages with their expected document, checked and regenerated.
 
-tests/fixtures/sites/<site>/<name>.html is a saved page; <name>.txt the corpus document it
+tests/fixtures/sites/<site>/<name>.html (or <name>.html.gz, as `vnnews try --save` stores a
+fetched page) is a saved page; <name>.txt the corpus document it
 must give, byte for byte; <name>.meta.json its url and expected metadata, or
 {"url": ..., "rejected": REASON} (and no .txt) for a page the site must reject.
 
@@ -145,12 +146,31 @@ class FixtureResult:
 
 
 def fixture_pages(site: str, root: Path = FIXTURES_DIR) -> list:
-    """The site's saved pages (Paths) and the real pages its real-pages.yaml lists (RealPage)."""
-    return sorted((root / site).glob("*.html")) + read_real_pages(root / site)
+    """The site's saved pages (Paths: .html, or .html.gz as `vnnews try --save` stores them) and
+    the real pages its real-pages.yaml lists (RealPage)."""
+    return sorted([*(root / site).glob("*.html"), *(root / site).glob("*.html.gz")]) + read_real_pages(root / site)
+
+
+def page_name(page) -> str:
+    """The fixture's name: the page file's name without .html or .html.gz."""
+    if not isinstance(page, Path):  # a RealPage
+        return page.stem
+    return page.name[:-len(".html.gz")] if page.name.endswith(".html.gz") else page.stem
+
+
+def companion(page: Path, suffix: str) -> Path:
+    """The fixture's .txt or .meta.json beside its page."""
+    return page.with_name(page_name(page) + suffix)
+
+
+def page_bytes(page: Path) -> bytes:
+    from cleaners.decode import decode_file
+
+    return decode_file(page)  # gunzipped when gzip
 
 
 def read_meta(page: Path) -> dict:
-    meta_path = page.with_suffix(".meta.json")
+    meta_path = companion(page, ".meta.json")
     try:
         return json.loads(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -164,13 +184,13 @@ def check_fixture(cleaner, page) -> FixtureResult:
     if isinstance(page, RealPage):
         return check_real_page(cleaner, page)
     meta = read_meta(page)
-    result = cleaner.clean(page.read_bytes(), url=meta.get("url"))
-    expected_path = page.with_suffix(".txt")
+    result = cleaner.clean(page_bytes(page), url=meta.get("url"))
+    expected_path = companion(page, ".txt")
     if not expected_path.exists():
         wanted = meta.get("rejected")
         if wanted is None:
             return FixtureResult(page, False, problems=[
-                f"no {expected_path.name} and no \"rejected\" in {page.stem}.meta.json: nothing to compare "
+                f"no {expected_path.name} and no \"rejected\" in {page_name(page)}.meta.json: nothing to compare "
                 f"with (run: vnnews fixtures {page.parent.name} --regenerate)"])
         if result.ok or result.reason != wanted:
             got = "a document" if result.ok else f"rejected: {result.reason}"
@@ -190,7 +210,7 @@ def _site_problems(page: Path, result) -> list[str]:
     site = page.parent.name
     if result.site == site:
         return []
-    return [f"cleaned as site {result.site}, not {site}: is the domain of the url in {page.stem}.meta.json "
+    return [f"cleaned as site {result.site}, not {site}: is the domain of the url in {page_name(page)}.meta.json "
             f"one of {site}'s domains?"]
 
 
@@ -286,11 +306,11 @@ def regenerate_fixture(cleaner, page: Path) -> bool:
                          f"{page.gold_path.name} in {page.gold_path.parent}, never regenerated: fix the "
                          f"site config instead")
     meta = read_meta(page)
-    result = cleaner.clean(page.read_bytes(), url=meta.get("url"))
+    result = cleaner.clean(page_bytes(page), url=meta.get("url"))
     # A page rejected before the rules are chosen (undecodable bytes) names no site: ask its url.
     if page.parent.name not in (result.site, cleaner.registry.site_for_url(meta.get("url"))):
         raise ValueError(_site_problems(page, result)[0])
-    expected_path = page.with_suffix(".txt")
+    expected_path = companion(page, ".txt")
     before = (expected_path.read_text(encoding="utf-8") if expected_path.exists() else None, dict(meta))
     if result.ok:
         expected_path.write_text(result.document.text, encoding="utf-8")
@@ -299,7 +319,7 @@ def regenerate_fixture(cleaner, page: Path) -> bool:
     else:
         expected_path.unlink(missing_ok=True)
         meta = {"url": meta.get("url"), "rejected": result.reason}
-    page.with_suffix(".meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
+    companion(page, ".meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
     after = (expected_path.read_text(encoding="utf-8") if expected_path.exists() else None, meta)
     return before != after

@@ -74,9 +74,10 @@ def test_cleaning_speed_script_skips_absent_benchmark_data(tmp_path):
 def test_crawl_throughput_script_runs_both_crawls():
     output = run_script("benchmarks/crawl_speed.py", "throughput", "--articles", "100", "--pages", "20",
                         "--rounds", "1")
-    assert float(table_row(output, "| vnnews crawl |")[1]) > 0
+    assert float(table_row(output, "| vnnews crawl, 2 cleaning processes |")[1]) > 0
+    assert float(table_row(output, "| vnnews crawl, 1 cleaning process |")[1]) > 0
     assert float(table_row(output, "| bare Scrapy link spider |")[1]) > 0
-    assert "vnnews / bare spider:" in output
+    assert "2 cleaning processes / 1:" in output and "vnnews (2 processes) / bare spider:" in output
 
 
 def test_crawl_memory_script_discovers_every_url_of_the_replica():
@@ -128,3 +129,15 @@ def test_dedup_benchmark_scores_a_small_syndication_set():
     output = run_script("benchmarks/dedup.py", "--docs", "300")
     assert re.search(r"pairs: precision [01]\.\d{4} \(\d+/\d+\), recall [01]\.\d{4}", output), output
     assert "(incremental)" in output and "peak RSS" in output
+
+
+def test_archive_speed_script_times_every_variant():
+    from conftest import SHARED, missing_shared
+
+    if not (SHARED / "benchmarks" / "vn-real").is_dir():
+        missing_shared(SHARED / "benchmarks" / "vn-real")
+    output = run_script("benchmarks/archive_speed.py", "--copies", "1", "--rounds", "1", "--no-dask")
+    for command in ("reprocess", "import-warc"):
+        for variant in ("1 process", "2 processes"):
+            assert float(table_row(output, f"| {command} | {variant} |")[3]) > 0
+    assert "warcio" in output and "fastwarc" in output

@@ -224,3 +224,23 @@ def test_shared_writers_close_with_the_last_holder(tmp_path):
     assert closed == []
     shared.release(tmp_path)
     assert closed == [True]
+
+
+def test_clean_pipeline_puts_each_step_count_in_the_crawl_stats():
+    """Which cleaning rules fired how often reaches Scrapy's stats as clean/<step>/removed."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler.crawl.pipelines import CleanPipeline
+
+    page = Path(__file__).parent / "fixtures" / "sites" / "baolaichau" / "sample-004.html"
+    crawler = get_crawler(settings_dict={"VNNEWS_CLEAN_PROCESSES": 1})
+    pipeline = CleanPipeline.from_crawler(crawler)
+    item = PageItem(url="https://baolaichau.vn/xa-hoi/bai-viet-100.html", canonical_url="", site="baolaichau",
+                    status=200, body=page.read_bytes(), content_type="text/html; charset=utf-8", kind="article",
+                    is_article_candidate=True, fetched_at="2026-12-07T00:00:00")
+    pipeline.process_item(item)
+    stats = crawler.stats.get_stats()
+    assert item.clean_result is not None and item.clean_result.ok, item.clean_result
+    step_counts = {name: n for name, n in stats.items() if name.startswith("clean/") and name.endswith("/removed")}
+    assert step_counts, stats
+    assert step_counts == {k: v for k, v in item.clean_result.stats().items() if k.endswith("/removed")}

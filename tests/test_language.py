@@ -12,7 +12,7 @@ import pytest
 from langdetect import detector_factory
 from langdetect.detector import Detector
 
-from cleaners.language import SAMPLE_CHARS, TRIALS, FastDetector, detect_language
+from cleaners.language import SAMPLE_CHARS, TRIALS, FastDetector, _profiles, detect_language, load_profiles
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sites"
 
@@ -59,8 +59,8 @@ def langdetect_original(text: str):
     return detector
 
 
-def fast(text: str):
-    detector = FastDetector(detector_factory._factory)
+def fast(text: str, factory=None):
+    detector = FastDetector(factory or _profiles())
     detector.set_max_text_length(SAMPLE_CHARS)
     detector.n_trial = TRIALS
     detector.append(text[: SAMPLE_CHARS * 2])
@@ -160,8 +160,6 @@ def test_packed_profiles_hold_langdetects_floats_bit_for_bit():
 
     from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
-    from cleaners.language import _profiles
-
     packed = _profiles()
     fresh = DetectorFactory()
     fresh.load_profile(PROFILES_DIRECTORY)
@@ -170,3 +168,100 @@ def test_packed_profiles_hold_langdetects_floats_bit_for_bit():
     for word, probabilities in fresh.word_lang_prob_map.items():
         ours = packed.word_lang_prob_map[word]
         assert struct.pack(f"{len(ours)}d", *ours) == struct.pack(f"{len(probabilities)}d", *probabilities)
+
+
+def _bits(table) -> dict[str, bytes]:
+    import struct
+
+    return {word: struct.pack(f"{len(row)}d", *row) for word, row in table.items()}
+
+
+def test_cached_table_detects_as_a_freshly_built_one(tmp_path):
+    """Built and written on first use, read from the cache file on the next: the same table as
+    langdetect's own loading, bit for bit, and the same probabilities on every language."""
+    built = load_profiles(tmp_path)
+    cached = load_profiles(tmp_path)
+    assert (built.word_lang_prob_map.source, cached.word_lang_prob_map.source) == ("built", "cache")
+    detector_factory.init_factory()
+    fresh = detector_factory._factory
+    assert cached.langlist == fresh.langlist
+    assert _bits(cached.word_lang_prob_map) == _bits(fresh.word_lang_prob_map)
+    for text in OTHER_LANGUAGES + HAND_MADE[:3]:
+        original, ours = langdetect_original(text), fast(text, cached)
+        original.n_trial = ours.n_trial = 7
+        original.get_probabilities()
+        ours.get_probabilities()
+        assert ours.langprob == original.langprob
+
+
+def _small_profiles(tmp_path: Path) -> Path:
+    """Three of langdetect's profiles: the cache's checks without loading all 55 every time."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    for lang in ("vi", "en", "fr"):
+        (folder / lang).write_bytes((Path(PROFILES_DIRECTORY) / lang).read_bytes())
+    return folder
+
+
+def _corruptions(data: bytes) -> dict[str, bytes]:
+    from cleaners.language import _MAGIC
+
+    key_at = len(_MAGIC)
+    flipped = bytearray(data)
+    flipped[-3] ^= 0x40  # a probability's bits, deep in the payload
+    return {
+        "empty": b"",
+        "truncated": data[: len(data) // 2],
+        "flipped byte": bytes(flipped),
+        "other key (stale)": data[:key_at] + bytes(32) + data[key_at + 32:],
+        "other format": b"something else entirely\n" + data[key_at:],
+        "garbage": bytes(range(256)) * 40,
+    }
+
+
+@pytest.mark.parametrize("damage", list(_corruptions(b"x" * 200)))
+def test_corrupt_or_stale_cache_file_is_rebuilt_not_trusted(tmp_path, damage):
+    profiles = _small_profiles(tmp_path)
+    cache = tmp_path / "cache"
+    reference = load_profiles(None, str(profiles))
+    load_profiles(cache, str(profiles))
+    [cache_file] = cache.glob("langdetect-*.bin")
+    cache_file.write_bytes(_corruptions(cache_file.read_bytes())[damage])
+    again = load_profiles(cache, str(profiles))
+    assert again.word_lang_prob_map.source == "built"
+    assert _bits(again.word_lang_prob_map) == _bits(reference.word_lang_prob_map)
+    assert again.langlist == reference.langlist
+    assert load_profiles(cache, str(profiles)).word_lang_prob_map.source == "cache"  # written anew
+
+
+def test_changed_profiles_get_their_own_table(tmp_path):
+    profiles = _small_profiles(tmp_path)
+    cache = tmp_path / "cache"
+    load_profiles(cache, str(profiles))
+    (profiles / "fr").unlink()
+    changed = load_profiles(cache, str(profiles))
+    assert changed.word_lang_prob_map.source == "built"
+    assert sorted(changed.langlist) == ["en", "vi"]
+    assert len(list(cache.glob("langdetect-*.bin"))) == 2
+
+
+def test_unwritable_cache_folder_builds_in_memory(tmp_path):
+    profiles = _small_profiles(tmp_path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    factory = load_profiles(blocker / "vnnews", str(profiles))
+    assert factory.word_lang_prob_map.source == "built"
+    assert _bits(factory.word_lang_prob_map) == _bits(load_profiles(None, str(profiles)).word_lang_prob_map)
+    assert list(tmp_path.glob("**/.langdetect-*")) == []
+
+
+def test_cache_folder_follows_xdg_and_ignores_a_relative_one(monkeypatch, tmp_path):
+    from cleaners.language import user_cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert user_cache_dir() == tmp_path / "vnnews"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert user_cache_dir() == tmp_path / "home" / ".cache" / "vnnews"

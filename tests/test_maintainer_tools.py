@@ -70,7 +70,9 @@ def test_validate_reports_file_line_and_field(vnnews, config_copy):
     assert done.returncode == 1
     assert f"baolaichau.yaml:{lines + 1}: politeness.delay: expected a number, got str 'fast'" in done.stdout
     assert f"baolaichau.yaml:{lines + 2}: colour: unknown key; expected one of:" in done.stdout
-    assert "2 problem(s)" in done.stderr
+    # the file has a politeness: block already: the appended one is a duplicate key, reported too
+    assert f"baolaichau.yaml:{lines + 1}: politeness: duplicate key: given at line " in done.stdout
+    assert "3 problem(s)" in done.stderr
 
 
 def test_validate_one_new_file_outside_the_config_folder(vnnews, tmp_path):
@@ -317,6 +319,7 @@ def test_from_new_site_to_passing_fixtures(vnnews, config_copy, tmp_path):
     listed = vnnews("sites", "--json", *args)
     row = next(json.loads(line) for line in listed.stdout.splitlines() if '"nvdemo"' in line)
     assert row == {"site": "nvdemo", "domain": "nvdemo.vn", "profile": "nukeviet4", "verified": "assumed",
+                   "enabled": True,
                    "fixtures": 1, "passing": 1, "failing": []}
 
 
@@ -360,7 +363,8 @@ def test_sites_table_names_failing_pages(vnnews, fixtures_copy):
     assert lines[0].split() == ["site", "domain", "profile", "verified", "fixtures"]
     assert any(line.startswith("baolaichau ") and "0/1 pass, FAILING: sample-004" in line for line in lines)
     assert any(line.startswith("backancity ") and "NONE" in line for line in lines)
-    assert any(line.startswith("backan-nukeviet ") and line.endswith("1/1 pass") for line in lines)
+    assert any(line.startswith("backan-nukeviet ") and line.endswith("1/1 pass  [disabled: crawl --all skips it]")
+               for line in lines)
 
 
 # --- fixtures -------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_store_writes_documents_and_rejections(tmp_path):
         assert store_result(writer, page(kind="listing"), None) is None
     [row] = [json.loads(x) for x in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert row == {"url": "https://baolaichau.vn/en/x", "site": "baolaichau", "reason": "not-vietnamese",
-                   "detail": "en 0.99", "time": "2025-01-01T00:00:09Z"}
+                   "detail": "en 0.99", "time": "2025-01-01T00:00:09Z", "retry": "final"}
 
 
 def test_a_declared_canonical_article_url_names_the_document():

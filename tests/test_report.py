@@ -88,7 +88,8 @@ def test_report_reads_the_last_run(made_up):
     result = vnnews("report", "--out", str(made_up))
     assert result.returncode == 0, result.stderr
     [row] = [line for line in result.stdout.splitlines() if line.startswith("s ")]
-    assert row.split()[3:9] == ["finished", "11", "2", "10", "3", "0s"]
+    assert row.split()[1] == "#2"  # the site's second run
+    assert row.split()[4:11] == ["finished", "11", "2", "0", "10", "3", "0s"]  # ... written, dupes, skipped
     assert "not-article 8" in row
     assert "s: http-error 1, failed-requests 2" in result.stdout
     assert "s: TEMPLATE CHANGED? 73% of article pages" in result.stdout  # 8 of 11
@@ -149,7 +150,9 @@ def after_redesign(tmp_path_factory):
         after = vnnews("crawl", CHANGED, STEADY, "--replica", replica, "--out", str(out), "--refresh",
                        "--config", str(changed_config(tmp)))
     assert before.returncode == 0, before.stderr[-3000:]
-    assert after.returncode == 0, after.stderr[-3000:]
+    # every article page of the changed site rejected: the run failed, and says which site and why
+    assert after.returncode == 1, after.stderr[-3000:]
+    assert f"  {CHANGED}: wrote nothing of " in after.stdout and f"  {STEADY}: wrote" not in after.stdout
     return out, before, after
 
 

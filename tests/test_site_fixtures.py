@@ -1,7 +1,7 @@
 """Every configured site is guarded by pages with their expected output.
 
 One parametrized test over every site's fixture folder tests/fixtures/sites/<site>/:
-- a saved page <name>.html with <name>.txt (the corpus document, byte for byte) and
+- a saved page <name>.html (or .html.gz) with <name>.txt (the corpus document, byte for byte) and
   <name>.meta.json (url and metadata, or "rejected": REASON for a page the site must reject);
 - for a site checked against pages it really served (verified: real-page), real-pages.yaml lists
   those pages in ../shared (not copied: their publishers forbid redistribution): each article
@@ -20,7 +20,7 @@ import pytest
 
 from cleaners.document import METADATA_FIELDS
 from cleaners.siteconfig import ConfigRegistry
-from crawler.sitefixtures import RealPage, check_fixture, fixture_pages
+from crawler.sitefixtures import RealPage, check_fixture, companion, fixture_pages, page_bytes, page_name
 
 from conftest import SITE_FIXTURES, missing_shared
 
@@ -41,7 +41,7 @@ def test_every_configured_site_has_fixtures(site, registry):
     for page in pages:
         if isinstance(page, RealPage):
             continue
-        assert page.with_suffix(".meta.json").exists(), f"{page} has no .meta.json"
+        assert companion(page, ".meta.json").exists(), f"{page} has no .meta.json"
     real = [page for page in pages if isinstance(page, RealPage)]
     if registry.sites[site].verified == "real-page":
         assert real, f"site {site} says verified: real-page but lists no real page in real-pages.yaml"
@@ -50,7 +50,7 @@ def test_every_configured_site_has_fixtures(site, registry):
         assert not real, f"site {site} lists real pages but says verified: {registry.sites[site].verified}"
 
 
-@pytest.mark.parametrize("page", _all_pages(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("page", _all_pages(), ids=lambda p: f"{p.parent.name}/{page_name(p)}")
 def test_fixture_page_cleans_to_expected(page, cleaner):
     if isinstance(page, RealPage):
         if not page.exists():
@@ -58,9 +58,9 @@ def test_fixture_page_cleans_to_expected(page, cleaner):
         result = check_fixture(cleaner, page)
         assert result.ok, "\n".join(result.problems)
         return
-    meta = json.loads(page.with_suffix(".meta.json").read_text(encoding="utf-8"))
-    result = cleaner.clean(page.read_bytes(), url=meta.get("url"))
-    expected_text = page.with_suffix(".txt")
+    meta = json.loads(companion(page, ".meta.json").read_text(encoding="utf-8"))
+    result = cleaner.clean(page_bytes(page), url=meta.get("url"))
+    expected_text = companion(page, ".txt")
     if not expected_text.exists():  # a page the site must reject
         assert not result.ok, f"{page} should be rejected"
         assert result.reason == meta["rejected"]

@@ -10,8 +10,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import ftfy
-
 # --------------------------------------------------------------------------------------------
 # normalize_text / is_blank
 # --------------------------------------------------------------------------------------------
@@ -233,7 +231,16 @@ def looks_mojibake(s: str) -> bool:
 #   only where the sequence decodes to a character Vietnamese uses (_mojibake_fixes);
 # - the lost 0x90 of "Đ" and the lost 0xA0 of "và", the two lost bytes that can be told from
 #   the context, are put back here.
-_FTFY = ftfy.TextFixerConfig(restore_byte_a0=False, decode_inconsistent_utf8=False)
+# ftfy is imported at the first repair: most pages need none, and its import (with wcwidth's
+# tables) was a quarter of the imports of a one-page `vnnews clean`.
+_FTFY_OPTIONS = {"restore_byte_a0": False, "decode_inconsistent_utf8": False}
+
+
+@lru_cache(maxsize=1)
+def _ftfy():
+    import ftfy
+
+    return ftfy, ftfy.TextFixerConfig(**_FTFY_OPTIONS)
 
 # When the page was decoded with a strict cp1252 reader, the undefined byte 0x90 of "Đ"
 # (C4 90) vanished or became U+FFFD. "Ä" followed by something that is not a continuation
@@ -266,7 +273,8 @@ def repair_mojibake(s: str) -> str:
         if not looks_mojibake(s):
             break
         s_with_d = _LOST_D_STROKE_RE.sub("\u00c4\x90", s)  # the byte back, for both repairs
-        candidate = ftfy.fix_encoding(s_with_d, _FTFY)
+        ftfy, config = _ftfy()
+        candidate = ftfy.fix_encoding(s_with_d, config)
         if looks_mojibake(candidate):  # not mis-decoded as a whole: ftfy leaves (most of) it
             candidate = _segment_repair(candidate)
         if count_mojibake(candidate) >= count_mojibake(s):

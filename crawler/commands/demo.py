@@ -1,4 +1,9 @@
-"""`vnnews demo`: crawl the bundled replica sites on loopback into output/ and summarise.
+"""`vnnews demo`: crawl the bundled replica sites on loopback into output/demo/ and summarise.
+
+The demo has its own folder: replica pages carry the real sites' URLs, so its corpus and
+state must never meet a live crawl's (a live crawl refuses a folder holding replica data).
+Every configured site with replica data is crawled, `enabled: false` ones included (the
+placeholder .invalid sites exist only as replicas).
 
 Starts the replica server (replica/) on a free 127.0.0.1 port, crawls every
 configured site the replica serves through Scrapy with VNNEWS_REPLICA pointing at it, and
@@ -17,10 +22,11 @@ from pathlib import Path
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "demo", help="crawl the bundled replica sites on loopback into output/",
+        "demo", help="crawl the bundled replica sites on loopback into output/demo/",
         description="Start the replica sites on a free loopback port, crawl them all with Scrapy, "
                     "write the corpus and print a summary per site. Needs no network.")
-    parser.add_argument("--out", metavar="DIR", default="output", help="output folder (default: output/)")
+    parser.add_argument("--out", metavar="DIR", default="output/demo",
+                        help="output folder (default: output/demo/, never the live crawl's output/)")
     parser.set_defaults(run=run)
 
 
@@ -37,7 +43,7 @@ def run(args) -> int:
 
     out_dir = Path(args.out)
     try:
-        sites, without_replica = demo_sites(crawling.choose_sites([], all_sites=True), replica_package.replica_sites())
+        sites, without_replica = demo_sites(crawling.select_sites([], all_sites=True, include_disabled=True).sites, replica_package.replica_sites())
     except crawling.UsageError as exc:
         print(f"vnnews demo: {exc}", file=sys.stderr)
         return crawling.EXIT_USAGE
@@ -58,6 +64,7 @@ def run(args) -> int:
             print(f"vnnews demo: {exc}", file=sys.stderr)
             return crawling.EXIT_BUSY
     crawling.print_summary(runs, out_dir)
+    crawling.print_failures(runs)
     deduplicated = crawling.dedup_after_crawl(out_dir)
     exported = export_demo(out_dir) if deduplicated else False
     print(f"demo finished in {time.monotonic() - started:.1f}s")

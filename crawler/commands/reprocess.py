@@ -16,6 +16,12 @@ def register(subparsers) -> None:
     parser.add_argument("--from-raw", metavar="DIR", default="output/raw",
                         help="folder of WARC files written by a crawl (default: output/raw)")
     parser.add_argument("--out", metavar="DIR", help="new or empty folder for the rebuilt corpus")
+    parser.add_argument("--jobs", metavar="N", type=int, default=None,
+                        help="cleaning processes (default: the number of cores); the output is the same for any N")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="clean on a Dask cluster (pip install 'vnnews[cluster]'): one task per WARC file, which "
+                             "the workers must read at the same path; tcp:// only on loopback, else tls:// "
+                             "(docs/archives.md)")
     parser.add_argument("--config", metavar="DIR", help="config folder (default: config/ or $VNNEWS_CONFIG)")
     parser.set_defaults(run=run)
 
@@ -36,10 +42,16 @@ def run(args) -> int:
         registry = load_registry(args.config)
     except ValueError as exc:
         return _usage(f"invalid configuration:\n{exc}")
+    from crawler.corpus.distributed import InsecureScheduler
+    from crawler.corpus.parallel import default_jobs
+
+    jobs = default_jobs() if args.jobs is None else args.jobs
+    if jobs < 1:
+        return _usage(f"--jobs {jobs}: expected a number of processes, 1 or more")
     target = Path(args.out) if args.out else default_target(raw_dir.parent)
     try:
-        counts = reprocess(raw_dir, target, registry)
-    except NotFresh as exc:
+        counts = reprocess(raw_dir, target, registry, jobs=jobs, scheduler=args.scheduler)
+    except (NotFresh, InsecureScheduler) as exc:
         return _usage(str(exc))
     written = counts.get("written", 0)
     dupes = counts.get("duplicate-url", 0) + counts.get("duplicate-text", 0)

@@ -42,16 +42,17 @@ def run(args) -> int:
 
 
 def _row(cleaner, name: str, site, fixtures: Path | None) -> dict:
-    from crawler.sitefixtures import fixture_pages
+    from crawler.sitefixtures import fixture_pages, page_name
 
-    row = {"site": name, "domain": site.domains[0], "profile": site.profile, "verified": site.verified}
+    row = {"site": name, "domain": site.domains[0], "profile": site.profile, "verified": site.verified,
+           "enabled": site.enabled}
     if fixtures is None:
         return {**row, "fixtures": None, "passing": None, "failing": []}
     try:
         pages = fixture_pages(name, fixtures)
     except ValueError as exc:  # a broken real-pages.yaml: the fixture test fails on it too
         return {**row, "fixtures": 0, "passing": 0, "failing": [f"real-pages.yaml: {exc}"]}
-    failing = [page.stem for page in pages if not _passes(cleaner, page)]
+    failing = [page_name(page) for page in pages if not _passes(cleaner, page)]
     return {**row, "fixtures": len(pages), "passing": len(pages) - len(failing), "failing": failing}
 
 
@@ -65,12 +66,13 @@ def _passes(cleaner, page: Path) -> bool:
 
 
 def _status(row: dict) -> str:
+    disabled = "" if row["enabled"] else "  [disabled: crawl --all skips it]"
     if row["fixtures"] is None:
-        return "not checked"
+        return "not checked" + disabled
     if not row["fixtures"]:
-        return "NONE (the fixture test fails)"
+        return "NONE (the fixture test fails)" + disabled
     status = f"{row['passing']}/{row['fixtures']} pass"
-    return status if not row["failing"] else f"{status}, FAILING: {', '.join(row['failing'])}"
+    return (status if not row["failing"] else f"{status}, FAILING: {', '.join(row['failing'])}") + disabled
 
 
 def _print_table(rows: list[dict]) -> None:

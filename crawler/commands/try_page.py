@@ -33,6 +33,10 @@ def register(subparsers) -> None:
     parser.add_argument("--explain", action="store_true", help="list every removed piece with step and rule")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--config", metavar="DIR", help="config folder")
+    parser.add_argument("--save", action="store_true",
+                        help="store the page (gzipped) with its URL as a new fixture of the site and write "
+                             "its expected output for review (tests/fixtures/sites/SITE/NAME.html.gz)")
+    parser.add_argument("--fixtures", metavar="DIR", help="fixtures folder for --save (default: tests/fixtures/sites)")
     parser.set_defaults(run=run)
 
 
@@ -52,6 +56,10 @@ def run(args) -> int:
     except (OSError, ValueError) as exc:  # urllib's errors are OSErrors
         return usage_error("try", f"{args.page}: {exc}")
     _warn_if_other_site(cleaner, site, url)
+    if args.save:
+        saved = _save_fixture(cleaner, site, body, url, args.fixtures)
+        if isinstance(saved, int):
+            return saved
     result = cleaner.clean(body, url=url, site=site, content_type=content_type, explain=args.explain)
     if args.format == "json":
         _print_json(result, args.explain)
@@ -65,6 +73,41 @@ def run(args) -> int:
               f"(exit {EXIT_SELECTOR_MISS})", file=sys.stderr)
         return EXIT_SELECTOR_MISS
     return 0
+
+
+def _save_fixture(cleaner, site: str, body: bytes, url: str | None, fixtures: str | None) -> Path | int:
+    """Store the page as <fixtures>/<site>/<name>.html.gz with its url, and its expected output
+    (the .txt and .meta.json `vnnews fixtures --regenerate` writes) for the maintainer to review.
+    The name comes from the URL's last path segment; an existing fixture is never overwritten."""
+    import gzip
+    import re
+
+    from crawler.sitefixtures import FIXTURES_DIR, companion, regenerate_fixture
+
+    if not url:
+        return usage_error("try", "--save needs the page's URL: give an http(s) URL, or --url with a saved page")
+    folder = (Path(fixtures) if fixtures else FIXTURES_DIR) / site
+    segment = [part for part in urlsplit(url).path.split("/") if part] or ["home"]
+    slug = re.sub(r"[^a-z0-9]+", "-", segment[-1].lower().rsplit(".", 1)[0]).strip("-")[:60] or "page"
+    name, n = slug, 1
+    while any((folder / f"{name}{suffix}").exists() for suffix in (".html", ".html.gz", ".meta.json")):
+        n += 1
+        name = f"{slug}-{n}"
+    folder.mkdir(parents=True, exist_ok=True)
+    page = folder / f"{name}.html.gz"
+    page.write_bytes(gzip.compress(body, mtime=0))  # mtime 0: the same page gives the same file
+    companion(page, ".meta.json").write_text(json.dumps({"url": url}, ensure_ascii=False, indent=2) + "\n",
+                                             encoding="utf-8")
+    try:
+        regenerate_fixture(cleaner, page)
+    except ValueError as exc:  # cleaned as another site: the fixture would guard the wrong config
+        for path in (page, companion(page, ".meta.json"), companion(page, ".txt")):
+            path.unlink(missing_ok=True)
+        return usage_error("try", f"not saved: {exc}")
+    written = [p for p in (page, companion(page, ".txt"), companion(page, ".meta.json")) if p.exists()]
+    print(f"vnnews try: saved fixture {', '.join(str(p) for p in written)}; review the expected output: "
+          f"git add -N {folder} && git diff -- {folder}", file=sys.stderr)
+    return page
 
 
 def _site_yaml(site: str) -> Path | None:

@@ -52,7 +52,7 @@ def run(args) -> int:
               "source checkout); --fixtures DIR checks a folder", file=sys.stderr)
     elif not args.no_fixtures:
         problems += _fixture_problems(site_files, fixtures)
-    for problem in problems:
+    for problem in sorted(problems, key=lambda p: (p.file, p.line or 0)):  # file by file, top to bottom
         print(_format(problem))
     if problems or elsewhere:
         print(f"{len(problems) + len(elsewhere)} problem(s)", file=sys.stderr)
@@ -149,8 +149,10 @@ def _page_problem(page) -> str | None:
         meta = read_meta(page)
     except ValueError as exc:
         return f"fixture {exc}"
-    if not page.with_suffix(".txt").exists() and "rejected" not in meta:
-        return (f"fixture {shown(page)} has no {page.stem}.txt and no \"rejected\" in its .meta.json: "
+    from crawler.sitefixtures import companion, page_name
+
+    if not companion(page, ".txt").exists() and "rejected" not in meta:
+        return (f"fixture {shown(page)} has no {page_name(page)}.txt and no \"rejected\" in its .meta.json: "
                 f"run vnnews fixtures {page.parent.name} --regenerate")
     return None
 

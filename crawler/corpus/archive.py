@@ -21,9 +21,7 @@ document or rejection. A finished file is fsynced before it is renamed and close
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import io
 import logging
 import os
@@ -35,6 +33,7 @@ from urllib.parse import urlsplit
 
 from w3lib.url import safe_url_string
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -156,23 +155,30 @@ def archive_files(raw_dir: str | os.PathLike) -> list[Path]:
 
 
 class DamagedRecord(ValueError):
-    """A record cut short (a killed run): its body does not match the digest written with it."""
+    """A record cut short (a killed run) or altered: its body does not match the digest written with it."""
 
 
-def _payload_intact(digest: str | None, body: bytes) -> bool:
-    """warcio writes `sha1:<base32>` of the body; a torn record fails it (even a torn header)."""
-    if not digest or not digest.startswith("sha1:"):
-        return False
-    return base64.b32encode(hashlib.sha1(body).digest()).decode("ascii") == digest[5:]
+def verified_body(record) -> bytes:
+    """The record's HTTP body, read through warcio's digest check (the iterator was made with
+    `check_digests="raise"`, so a body whose digest differs raises). warcio compares only once
+    the whole declared length was read, so a record torn by a kill (its gzip member ends
+    early) passes no check at all: `digest_checker.passed` stays None. Our archive writes a
+    payload and a block digest on every record, so "not passed" means torn (even a torn header)."""
+    try:
+        body = record.content_stream().read()
+    except ArchiveLoadFailed as exc:
+        raise DamagedRecord(f"{record.rec_headers.get_header('WARC-Target-URI')}: {exc}") from None
+    if record.digest_checker.passed is not True:
+        raise DamagedRecord(f"{record.rec_headers.get_header('WARC-Target-URI')}: the record ends before its "
+                            "digest could be checked (cut short)")
+    return body
 
 
 def _page_from_record(record) -> PageItem:
     fields = record.rec_headers
     http = record.http_headers
-    body = record.content_stream().read()
+    body = verified_body(record)
     url = fields.get_header("WARC-Target-URI")
-    if not _payload_intact(fields.get_header("WARC-Payload-Digest"), body):
-        raise DamagedRecord(f"{url}: the body does not match its WARC-Payload-Digest")
     return PageItem(
         url=url, canonical_url="", site=fields.get_header(SITE_HEADER) or "",
         status=int(http.get_statuscode() or 0), body=body, content_type=http.get_header("Content-Type"),
@@ -182,13 +188,19 @@ def _page_from_record(record) -> PageItem:
     )
 
 
+def read_archive_file(path: str | os.PathLike) -> Iterator[PageItem]:
+    """The pages of one archive file, in write order; stops (with a warning) at a damaged record."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        try:
+            for record in ArchiveIterator(fh, check_digests="raise"):
+                if record.rec_type == "response":
+                    yield _page_from_record(record)
+        except Exception as exc:  # warcio raises assorted errors on a torn gzip member
+            logger.warning("%s: stopped at a damaged record (an interrupted run?): %s", path, exc)
+
+
 def read_pages(raw_dir: str | os.PathLike) -> Iterator[PageItem]:
     """Every archived page, in the order it was written (canonical_url left to the caller)."""
     for path in archive_files(raw_dir):
-        with path.open("rb") as fh:
-            try:
-                for record in ArchiveIterator(fh):
-                    if record.rec_type == "response":
-                        yield _page_from_record(record)
-            except Exception as exc:  # warcio raises assorted errors on a torn gzip member
-                logger.warning("%s: stopped at a damaged record (an interrupted run?): %s", path, exc)
+        yield from read_archive_file(path)

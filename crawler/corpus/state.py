@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from cleaners.document import REJECT_REASONS
-
+from crawler.corpus.retry import (BACKOFF_BASE_HOURS, NEXT_RUN, ON_CHANGE, TRANSIENT_STATUSES,  # noqa: F401
+                                  backoff_over, retry_policy)
 from crawler.corpus.writer import MANIFEST, REJECTS
 from crawler.urls import url_id
 
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 STATE_DIR = "state"
 DB_NAME = "crawl.sqlite"
 LOCK_DIR = "locks"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: urls.config_hash, urls.version, urls.attempts (added to a version 1 store on open)
 
 # What the last fetch of an article URL gave. A URL whose outcome is in DONE is not asked
 # for again (unless --refresh); an error is retried on the next run.
@@ -49,8 +49,6 @@ DONE = (WRITTEN, DUPLICATE, REJECTED)
 # whose document is in the corpus is "written" whatever a later fetch said.
 _STRENGTH = {ERROR: 0, OLD: 1, REJECTED: 2, DUPLICATE: 3, WRITTEN: 4}
 
-# HTTP statuses that say "try again later", not "this page is gone".
-TRANSIENT_STATUSES = {408, 425, 429}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,7 +63,10 @@ CREATE TABLE IF NOT EXISTS urls (
     detail     TEXT,
     doc_id     TEXT,              -- corpus id of the document (written, duplicate)
     published  TEXT,              -- publication date when known
-    run_id     INTEGER            -- the run that fetched it last; NULL when rebuilt
+    run_id     INTEGER,           -- the run that fetched it last; NULL when rebuilt
+    config_hash TEXT,             -- the site's resolved config when fetched (crawler/registry.py)
+    version    TEXT,              -- vnnews version when fetched
+    attempts   INTEGER            -- failed fetches in a row (outcome error), for the backoff
 );
 CREATE INDEX IF NOT EXISTS urls_by_site ON urls (site, outcome);
 CREATE TABLE IF NOT EXISTS runs (
@@ -107,14 +108,21 @@ def state_dir(out_dir: str | os.PathLike) -> Path:
 def rejection_outcome(reason: str, detail: str | None) -> str:
     """REJECTED for a verdict on the page itself (the cleaner's reasons, an HTTP 4xx: the page
     is gone); ERROR for everything that may go away by itself (5xx, 429, timeouts, truncated
-    transfers, cleaner bugs, and any fault reason not listed here), retried next run."""
-    if reason in REJECT_REASONS:
-        return REJECTED
-    if reason == "http-error":
-        match = re.search(r"\b(\d{3})\b", detail or "")
-        status = int(match.group(1)) if match else 0
-        return REJECTED if 400 <= status < 500 and status not in TRANSIENT_STATUSES else ERROR
-    return ERROR
+    transfers, cleaner bugs, and any fault reason not listed here), retried on later runs.
+    (crawler/corpus/retry.py: which REJECTED ones are retried after a config change.)"""
+    return ERROR if retry_policy(reason, detail) == NEXT_RUN else REJECTED
+
+
+@dataclass(frozen=True)
+class Retry:
+    """What the run knows to decide whether a recorded outcome still stands."""
+
+    config_hash: str | None = None  # the site's config now; a cleaner rejection under another is retried
+    version: str | None = None  # vnnews now; likewise
+    rejected: bool = False  # --retry-rejected: every cleaner rejection recorded before `before`
+    rejected_since: str | None = None  # ... on or after this day (YYYY-MM-DD)
+    before: str | None = None  # UTC second the command started
+    backoff_base_hours: float = BACKOFF_BASE_HOURS
 
 
 @dataclass
@@ -132,6 +140,8 @@ class PageRecord:
     doc_id: str | None = None
     published: str | None = None
     counts: tuple[str, ...] = ()  # extra run counters: "no-body", "generic"
+    config_hash: str | None = None
+    version: str | None = None
 
 
 # --- the store ------------------------------------------------------------------------------
@@ -155,6 +165,7 @@ class CrawlState:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=10000")
             db.executescript(SCHEMA)
+            _migrate(db)
         except sqlite3.DatabaseError as exc:
             raise StateError(f"{self.path}: not a usable state store ({exc}); move it away and run "
                              f"`vnnews state --rebuild --out {self.out_dir}`") from None
@@ -164,6 +175,8 @@ class CrawlState:
         elif int(version[0]) > SCHEMA_VERSION:
             raise StateError(f"{self.path}: written by a newer vnnews (schema {version[0]}, "
                              f"this one knows {SCHEMA_VERSION}); upgrade vnnews")
+        elif int(version[0]) < SCHEMA_VERSION:
+            db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA_VERSION),))
         return db
 
     def close(self) -> None:
@@ -174,8 +187,31 @@ class CrawlState:
         row = self.db.execute("SELECT outcome FROM urls WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
-    def is_done(self, key: str) -> bool:
-        return self.outcome(key) in DONE
+    def is_done(self, key: str, retry: Retry | None = None) -> bool:
+        """Whether the URL needs no fetch this run. Without `retry`: written, duplicate or
+        rejected. With it, a cleaner rejection recorded under another site config or vnnews
+        version (or any, with --retry-rejected) is not done, and an error is done until its
+        backoff is over."""
+        if retry is None:
+            return self.outcome(key) in DONE
+        row = self.db.execute("SELECT outcome, reason, detail, fetched_at, config_hash, version, attempts "
+                              "FROM urls WHERE key=?", (key,)).fetchone()
+        if row is None:
+            return False
+        outcome, reason, detail, fetched_at, config_hash, version, attempts = row
+        if outcome == ERROR:
+            now = dt.datetime.now(dt.timezone.utc)
+            return not backoff_over(fetched_at, attempts or 1, now, retry.backoff_base_hours)
+        if outcome != REJECTED or retry_policy(reason or "", detail) != ON_CHANGE:
+            return outcome in DONE
+        if retry.rejected and (fetched_at or "") < (retry.before or "~") and (
+                not retry.rejected_since or (fetched_at or "") >= retry.rejected_since):
+            return False
+        if retry.config_hash and config_hash and (config_hash, version) != (retry.config_hash, retry.version):
+            return False  # recorded under another config or release
+        # (a row with no config hash, rebuilt from the corpus or from a store older than the
+        # hashes, is left alone: --retry-rejected retries those)
+        return True
 
     # runs --------------------------------------------------------------------------------------
     def start_run(self, site: str, options: dict | None = None) -> int:
@@ -227,17 +263,20 @@ class CrawlState:
                 self.db.execute("UPDATE runs SET updated_at=? WHERE id=?", (utc_now(), run_id))
 
     def _upsert(self, key: str, page: PageRecord, run_id: int | None) -> None:
-        previous = self.db.execute("SELECT outcome, doc_id FROM urls WHERE key=?", (key,)).fetchone()
+        previous = self.db.execute("SELECT outcome, doc_id, attempts FROM urls WHERE key=?", (key,)).fetchone()
         outcome, doc_id = page.outcome, page.doc_id
         if previous and page.fetched_at and _STRENGTH[previous[0]] >= _STRENGTH[WRITTEN] > _STRENGTH[outcome]:
-            outcome, doc_id = previous  # the document stays in the corpus: the URL stays done
+            outcome, doc_id = previous[:2]  # the document stays in the corpus: the URL stays done
         elif previous and not page.fetched_at and _STRENGTH[previous[0]] >= _STRENGTH[outcome]:
             return  # a reconcile never weakens what a fetch recorded
+        attempts = None
+        if outcome == ERROR:  # failed fetches in a row: the backoff grows with them
+            attempts = ((previous[2] or 1) + 1) if previous and previous[0] == ERROR and page.fetched_at else 1
         self.db.execute(
             "INSERT OR REPLACE INTO urls (key, site, url, fetched_at, status, outcome, reason, detail, doc_id, "
-            "published, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "published, run_id, config_hash, version, attempts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (key, page.site, page.url, page.fetched_at or None, page.status or None, outcome, page.reason,
-             page.detail, doc_id, page.published, run_id))
+             page.detail, doc_id, page.published, run_id, page.config_hash, page.version, attempts))
 
     # reading for the report ----------------------------------------------------------------------
     def sites(self) -> list[str]:
@@ -255,6 +294,21 @@ class CrawlState:
                                                  (run["id"],)).fetchall())
             runs.append(run)
         return runs
+
+    def corpus_totals(self, site: str) -> dict:
+        """What all runs of the site left: documents, duplicates, rejections and errors by reason
+        (pages, not URL spellings: a page recorded under two spellings counts once)."""
+        def by_reason(outcome: str) -> dict[str, int]:
+            return dict(self.db.execute(
+                "SELECT reason, COUNT(DISTINCT url) FROM urls WHERE site=? AND outcome=? GROUP BY reason "
+                "ORDER BY reason", (site, outcome)).fetchall())
+
+        documents = self.db.execute("SELECT COUNT(DISTINCT doc_id) FROM urls WHERE site=? AND outcome=?",
+                                    (site, WRITTEN)).fetchone()[0]
+        duplicates = self.db.execute("SELECT COUNT(DISTINCT url) FROM urls WHERE site=? AND outcome=?",
+                                     (site, DUPLICATE)).fetchone()[0]
+        return {"documents": documents, "duplicates": duplicates, "rejections": by_reason(REJECTED),
+                "errors": by_reason(ERROR)}
 
     def url_outcomes(self, site: str | None = None) -> dict[str, int]:
         query = "SELECT outcome, COUNT(*) FROM urls" + (" WHERE site=?" if site else "") + " GROUP BY outcome"
@@ -274,6 +328,45 @@ class CrawlState:
         if added:
             logger.info("%s: %d URL(s) of the corpus added to the state store", self.path, added)
         return added
+
+
+def mark_killed(out_dir: str | os.PathLike, pid: int) -> int:
+    """Mark the runs of process `pid` still `running` as killed (a second Ctrl-C stops the
+    crawl before the runs close). Returns how many."""
+    path = state_dir(out_dir) / DB_NAME
+    if not path.exists():
+        return 0
+    now = utc_now()
+    with closing(sqlite3.connect(path, timeout=5)) as db:
+        with db:
+            cursor = db.execute("UPDATE runs SET outcome='killed', ended_at=?, updated_at=? "
+                                "WHERE pid=? AND outcome='running'", (now, now, pid))
+    return cursor.rowcount
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Add the columns a version 1 store lacks. Their NULLs read as "config unknown": those
+    cleaner rejections are retried by `vnnews crawl --retry-rejected`, not by themselves."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(urls)")}
+    for name, kind in (("config_hash", "TEXT"), ("version", "TEXT"), ("attempts", "INTEGER")):
+        if name not in columns:
+            db.execute(f"ALTER TABLE urls ADD COLUMN {name} {kind}")
+
+
+def replica_runs(out_dir: str | os.PathLike) -> int:
+    """How many runs recorded in the folder's store crawled a loopback replica (0 without a store).
+    Replica pages carry the real sites' URLs: a live crawl into such a folder would skip the
+    real articles as done and mix reconstructed pages into the corpus."""
+    path = state_dir(out_dir) / DB_NAME
+    if not path.exists():
+        return 0
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        try:
+            row = db.execute("SELECT COUNT(*) FROM runs WHERE json_extract(options, '$.replica') "
+                             "IS NOT NULL").fetchone()
+        except sqlite3.DatabaseError:
+            return 0
+    return int(row[0])
 
 
 def rebuild(out_dir: str | os.PathLike, canonical: Callable[[str], str]) -> tuple[Path, int]:

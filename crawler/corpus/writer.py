@@ -46,6 +46,7 @@ from typing import Callable
 
 from crawler import __version__
 from crawler.urls import url_id
+from crawler.corpus.retry import retry_policy
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +261,8 @@ class CorpusWriter:
         if (url, reason) in self._known_rejects:
             return False
         self._check_usable()
-        record = {"url": url, "site": site, "reason": reason, "detail": detail or "", "time": time or utc_now()}
+        record = {"url": url, "site": site, "reason": reason, "detail": detail or "", "time": time or utc_now(),
+                  "retry": retry_policy(reason, detail)}  # final, on-change or next-run (crawler/corpus/retry.py)
         if self._thread is None:
             self._append(self._rejects, record)
         else:

@@ -24,8 +24,10 @@ from scrapy.exceptions import NotConfigured
 from crawler.corpus.page import PageItem
 from crawler.crawl.writers import RunWriters
 from crawler.crawl.requestmeta import KIND, PUBLISHED
-from crawler.corpus.state import (DUPLICATE, OLD, WRITTEN, CrawlState, PageRecord, SiteLock, default_lock_dir, parse_since,
-                    published_day, rejection_outcome)
+from crawler import __version__
+from crawler.corpus.state import utc_now
+from crawler.corpus.state import (DUPLICATE, ERROR, OLD, WRITTEN, CrawlState, PageRecord, Retry, SiteLock, default_lock_dir,
+                                  parse_since, published_day, rejection_outcome)
 from crawler.urls import url_id
 
 logger = logging.getLogger(__name__)
@@ -51,8 +53,33 @@ def max_articles_setting(settings) -> int:
 
 def run_options(settings) -> dict:
     since = since_setting(settings)
-    return {"refresh": settings.getbool("VNNEWS_REFRESH"), "since": since.isoformat() if since else None,
-            "max_articles": max_articles_setting(settings)}
+    options = {"refresh": settings.getbool("VNNEWS_REFRESH"), "since": since.isoformat() if since else None,
+               "max_articles": max_articles_setting(settings)}
+    if settings.get("VNNEWS_REPLICA"):  # the run crawled a replica: a live crawl refuses this folder
+        options["replica"] = settings.get("VNNEWS_REPLICA")
+    return options
+
+
+def _config_hash(crawler) -> str | None:
+    from crawler.registry import config_hash
+
+    site = getattr(crawler.spider, "site_name", "")
+    try:
+        return config_hash(site) if site else None
+    except KeyError:
+        return None
+
+
+def retry_setting(crawler, config_hash: str | None) -> Retry:
+    """The run's Retry (crawler/corpus/state.py): the site's config hash and vnnews version now,
+    and --retry-rejected (VNNEWS_RETRY_REJECTED, bounded by VNNEWS_SINCE) with the run's start."""
+    settings = crawler.settings
+    since = since_setting(settings)
+    return Retry(config_hash=config_hash, version=__version__,
+                 rejected=settings.getbool("VNNEWS_RETRY_REJECTED"),
+                 rejected_since=since.isoformat() if since else None,
+                 before=settings.get("VNNEWS_RUN_STARTED") or utc_now(),
+                 backoff_base_hours=settings.getfloat("VNNEWS_RETRY_BACKOFF_HOURS", 1.0))
 
 
 def _canonicalizer(crawler):
@@ -91,6 +118,7 @@ class IncrementalMiddleware:
         self.older: set[bytes] = set()  # dated before --since by a feed or sitemap, however linked later
         self.state: CrawlState | None = None
         self.canonical = None
+        self.retry: Retry | None = None
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signals.spider_closed)
 
@@ -102,6 +130,7 @@ class IncrementalMiddleware:
     def spider_opened(self) -> None:
         self.state = RunWriters.of(self.crawler).states.acquire(self.out_dir, CrawlState)
         self.canonical = _canonicalizer(self.crawler)
+        self.retry = retry_setting(self.crawler, _config_hash(self.crawler))
 
     def spider_closed(self) -> None:
         if self.state is not None:
@@ -146,12 +175,15 @@ class IncrementalMiddleware:
             return False
         if key in self.skipped:
             return False
-        if not self.refresh and self.state is not None and self.state.is_done(url):
+        if not self.refresh and self.state is not None and self.state.is_done(url, self.retry):
             self.skipped.add(key)
             self.stats.inc_value("incremental/skipped")  # articles, not links to them
             return False
         self.asked.add(key)
         self.stats.inc_value("incremental/article_requests")
+        if self.state is None or self.state.outcome(url) != ERROR:
+            # not the retry of a failed fetch: a run that writes none of these did not do its job
+            self.stats.inc_value("incremental/article_requests/fresh")
         return True
 
 
@@ -193,6 +225,7 @@ class StatePipeline:
         self.lock: SiteLock | None = None
         self.run_id: int | None = None
         self.canonical = None
+        self.config_hash: str | None = None
         crawler.signals.connect(self.spider_closed, signals.spider_closed)
 
     @classmethod
@@ -209,6 +242,7 @@ class StatePipeline:
         lock_dir = default_lock_dir(self.out_dir, self.settings.get("VNNEWS_LOCK_DIR"))
         self.lock = SiteLock(lock_dir, self.site).acquire()  # SiteBusy stops the crawl before any fetch
         self.canonical = _canonicalizer(self.crawler)
+        self.config_hash = _config_hash(self.crawler)
         self.state = RunWriters.of(self.crawler).states.acquire(self.out_dir, CrawlState)
         # the corpus writer (opened before us) has cut any torn manifest line: catch up with it
         self.state.reconcile(self.canonical)
@@ -244,7 +278,8 @@ class StatePipeline:
         if item.request_url:
             keys.append(self.canonical(item.request_url))
         record = PageRecord(keys=keys, site=item.site, url=item.url, fetched_at=item.fetched_at,
-                            status=item.status, outcome=self._outcome(item))
+                            status=item.status, outcome=self._outcome(item), config_hash=self.config_hash,
+                            version=__version__)
         if result is not None and not result.ok:
             record.reason, record.detail = result.reason, result.detail
             if result.reason == "not-article" and (result.detail or "").startswith("no article body"):

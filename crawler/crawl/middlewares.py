@@ -32,7 +32,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import CancelledError, Deferred
 
-from crawler.crawl.faults import RedirectLoop, RobotsTxtUnavailable, media_type
+from crawler.crawl.faults import RedirectLoop, RobotsTxtUnavailable, _described, media_type
 from crawler.crawl.requestmeta import KIND
 
 logger = logging.getLogger(__name__)
@@ -176,11 +176,13 @@ class UnavailableRobotsTxtMiddleware(RobotsTxtMiddleware):
             super()._robots_error(exc, netloc)
             return
         self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-        self._unavailable(netloc, f"robots.txt could not be fetched ({type(exc).__name__})")
+        self._unavailable(netloc, f"robots.txt could not be fetched ({_described(exc)})")
 
     def _unavailable(self, netloc: str, why: str) -> None:
         logger.warning("%s: %s; the host is not crawled in this run (RFC 9309: disallow all)", netloc, why)
         self._stats.inc_value("robotstxt/unavailable")
+        if not self._stats.get_value("robotstxt/unavailable/why"):  # the run summary names the cause
+            self._stats.set_value("robotstxt/unavailable/why", f"{why} for {netloc}")
         pending = self._parsers[netloc]
         self._parsers[netloc] = DisallowAll(why)
         pending.callback(self._parsers[netloc])

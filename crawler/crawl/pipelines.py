@@ -93,23 +93,59 @@ class ArchivePipeline:
 
 
 class CleanPipeline:
-    """Runs the Cleaner on article candidates; stats clean/ok and clean/rejected/<reason>."""
+    """Runs the Cleaner on article candidates; stats clean/ok, clean/rejected/<reason> and each
+    step's count, clean/<step>/removed.
 
-    def __init__(self, crawler, cleaner: Cleaner):
+    VNNEWS_CLEAN_PROCESSES > 1 (0: the number of cores, the default) cleans in a pool of
+    worker processes, one per output folder and run, items handed on in arrival order
+    (crawler/crawl/cleaning.py); 1 cleans on the reactor thread."""
+
+    def __init__(self, crawler, cleaner: Cleaner, processes: int = 1, out_dir: Path | None = None):
         self.stats = crawler.stats
         self.cleaner = cleaner
+        self.processes = processes
+        self.out_dir = out_dir
+        self.writers = RunWriters.of(crawler) if processes > 1 else None
+        self.pool = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, Cleaner(load_registry()))
+        from crawler.corpus.parallel import default_jobs
+
+        processes = crawler.settings.getint("VNNEWS_CLEAN_PROCESSES") or default_jobs()
+        return cls(crawler, Cleaner(load_registry()), processes, output_dir(crawler.settings))
+
+    def open_spider(self) -> None:
+        self.stats.set_value("clean/processes", self.processes)
+        if self.processes > 1:
+            from crawler.crawl.cleaning import OrderedCleaning
+
+            self.pool = self.writers.cleaning.acquire(
+                self.out_dir, lambda _: OrderedCleaning(self.cleaner, str(load_registry().root), self.processes))
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.writers.cleaning.release(self.out_dir)
+            self.pool = None
+
+    def _count(self, item, result) -> None:
+        if result is not None:
+            item.clean_result = result
+            self.stats.inc_value("clean/ok" if result.ok else f"clean/rejected/{result.reason}")
+            for name, count in result.stats().items():  # which rules fired how often: clean/<step>/removed
+                self.stats.inc_value(name, count)
 
     def process_item(self, item):
         if not isinstance(item, PageItem):
             return item
-        result = clean_page(self.cleaner, item)
-        if result is not None:
-            item.clean_result = result
-            self.stats.inc_value("clean/ok" if result.ok else f"clean/rejected/{result.reason}")
+        if self.pool is not None:
+            return self._in_order(item)
+        self._count(item, clean_page(self.cleaner, item))
+        return item
+
+    async def _in_order(self, item):
+        result = await maybe_deferred_to_future(self.pool.clean(item))
+        self._count(item, result)
         return item
 
 

@@ -26,8 +26,16 @@ def progress_enabled(mode: str, stream) -> bool:
 
 
 def progress_line(site: str, stats: dict, elapsed: float) -> str:
-    rejected = sum(v for k, v in stats.items() if k.startswith("clean/rejected/"))
-    errors = int(stats.get("retry/max_reached", 0)) + int(stats.get("log_count/ERROR", 0))
+    """The figures of the summary table and `vnnews report`: a rejection whose reason is retried
+    next run (a fetch error, a truncated page; crawler/corpus/retry.py) counts as an error, as
+    the state store counts it, plus the requests given up after their retries. (An HTTP error
+    is counted as rejected here; the store splits it by status.)"""
+    from crawler.corpus.retry import NEXT_RUN, retry_policy
+
+    reasons = {k[len("clean/rejected/"):]: int(v) for k, v in stats.items() if k.startswith("clean/rejected/")}
+    retried = sum(n for reason, n in reasons.items() if reason != "http-error" and retry_policy(reason) == NEXT_RUN)
+    rejected = sum(reasons.values()) - retried
+    errors = int(stats.get("retry/max_reached", 0)) + retried
     return (f"[progress] {site}: {stats.get('response_received_count', 0)} pages, "
             f"{stats.get('corpus/written', 0)} written, {rejected} rejected, "
             f"{stats.get('incremental/skipped', 0)} skipped, {errors} errors ({elapsed:.0f}s)")

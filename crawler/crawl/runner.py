@@ -67,6 +67,28 @@ class SiteRun:
         """Requests given up after their retries: fetched again next run."""
         return int(self.stats.get("retry/max_reached", 0))
 
+    @property
+    def failure(self) -> str | None:
+        """Why this site's run did not do its job (one line), None when it did. A run fails when
+        it did not finish, when robots.txt could not be read, when it fetched nothing, or when
+        it asked for article pages and wrote none of them (docs/operations.md, "Exit status")."""
+        stats = self.stats
+        if self.finish_reason != "finished":
+            return f"did not finish ({self.finish_reason})"
+        if stats.get("robotstxt/unavailable"):
+            return f"robots.txt: {stats.get('robotstxt/unavailable/why', 'unavailable')}; nothing fetched"
+        if not self.pages:
+            first = stats.get("faults/first")
+            return "fetched nothing" + (f" ({first})" if first else "")
+        # article pages asked for that were not the retry of a failed fetch (a site whose only
+        # article is a page that keeps failing is not a failed run: the error is retried)
+        asked = int(stats.get("incremental/article_requests/fresh", 0)) - int(
+            stats.get("incremental/older_than_since/fetched", 0))
+        if asked > 0 and not self.written and not self.duplicates:
+            rejected = ", ".join(f"{reason} {n}" for reason, n in self.rejections.items())
+            return f"wrote nothing of {asked} article page(s) asked for" + (f": {rejected}" if rejected else "")
+        return None
+
 
 def use_config(config: str | None) -> None:
     """Spiders are generated from $VNNEWS_CONFIG at import: set it before Scrapy loads them."""
@@ -77,26 +99,63 @@ def use_config(config: str | None) -> None:
 
 
 def configured_sites() -> list[str]:
-    from crawler.registry import load_registry
+    return sorted(_registry().sites)
+
+
+def _registry():
+    from crawler.registry import load_registry, skip_broken_sites
+
+    skip_broken_sites()  # one broken site YAML must not stop the others (select_sites reports it)
 
     try:
-        return sorted(load_registry().sites)
-    except ValueError as exc:  # ConfigErrors: every problem with file, line and field
+        return load_registry()
+    except ValueError as exc:  # ConfigErrors of a profile: every problem with file, line and field
         raise UsageError(f"invalid configuration:\n{exc}") from None
 
 
-def choose_sites(names: list[str], all_sites: bool) -> list[str]:
-    known = configured_sites()
+@dataclass
+class Selection:
+    """The sites a run crawls, and those it was asked for (or --all found) that cannot run."""
+
+    sites: list[str]
+    not_run: dict[str, str] = field(default_factory=dict)  # site -> why (printed, exit status 1)
+    notes: list[str] = field(default_factory=list)  # printed on stderr before the crawl
+
+
+def select_sites(names: list[str], all_sites: bool, include_disabled: bool = False) -> Selection:
+    """--all: every enabled site (every site with include_disabled); a site whose YAML is broken
+    is reported and skipped, the others run. Named sites: those, enabled or not; a named site
+    with a broken YAML is a usage error (exit 2) naming its problems."""
+    registry = _registry()
+    known = sorted(registry.sites)
     if all_sites == bool(names):
         raise UsageError("name one or more sites, or give --all")
+    broken = {site: "invalid configuration: " + "; ".join(str(e) for e in errors)
+              for site, errors in sorted(registry.broken.items())}
     if all_sites:
-        if not known:
-            raise UsageError("no sites configured (config/sites/*.yaml)")
-        return known
+        chosen = [s for s in known if include_disabled or registry.sites[s].enabled]
+        disabled = [s for s in known if s not in chosen]
+        if not chosen and not broken:
+            raise UsageError("no enabled sites configured (config/sites/*.yaml)")
+        notes = [f"skipped (enabled: false): {', '.join(disabled)}"] if disabled else []
+        return Selection(chosen, broken, notes)
+    bad = {n: broken[n] for n in names if n in broken}
+    if bad:
+        raise UsageError("\n".join(f"site {n}: {why}" for n, why in bad.items()))
     unknown = [n for n in names if n not in known]
     if unknown:
         raise UsageError(f"unknown site {', '.join(unknown)}; configured: {', '.join(known) or 'none'}")
-    return list(dict.fromkeys(names))
+    chosen = list(dict.fromkeys(names))
+    disabled = [s for s in chosen if not registry.sites[s].enabled]
+    notes = [f"{s}: enabled: false in its YAML; crawled because it was named" for s in disabled]
+    return Selection(chosen, {}, notes)
+
+
+def choose_sites(names: list[str], all_sites: bool) -> list[str]:
+    selection = select_sites(names, all_sites)
+    if selection.not_run:
+        raise UsageError("\n".join(f"site {s}: {why}" for s, why in selection.not_run.items()))
+    return selection.sites
 
 
 def project_settings(overrides: dict):
@@ -128,7 +187,11 @@ def run_spiders(sites: list[str], overrides: dict) -> list[SiteRun]:
             raise UsageError(str(exc)) from None
     settings = project_settings(overrides)
     check_run_options(settings)
-    process = CrawlerProcess(settings)
+    check_folder(settings)
+    warning = contact_warning(settings)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    process = stopping_process(CrawlerProcess)(settings)
     with crawl_locks(settings, sites):
         crawlers = create_crawlers(process, sites)
         for crawler in crawlers.values():
@@ -136,6 +199,79 @@ def run_spiders(sites: list[str], overrides: dict) -> list[SiteRun]:
         process.start()
     return [SiteRun(site, dict(crawler.stats.get_stats()) if crawler.stats else {})
             for site, crawler in crawlers.items()]
+
+
+def check_folder(settings) -> None:
+    """A live crawl never writes into a folder that holds replica data (exit 2)."""
+    from crawler.corpus.state import replica_runs
+
+    out_dir = Path(settings.get("VNNEWS_OUTPUT") or "output")
+    if settings.get("VNNEWS_REPLICA") or not settings.getbool("VNNEWS_STATE"):
+        return
+    runs = replica_runs(out_dir)
+    if runs:
+        raise UsageError(f"{out_dir} holds replica data ({runs} run(s) crawled a loopback replica, "
+                         "e.g. `vnnews demo`): a live crawl would mix reconstructed pages with real ones "
+                         "and skip real articles as done; crawl into another --out (or remove the folder)")
+
+
+def stopping_process(base):
+    """CrawlerProcess with the Ctrl-C of docs/operations.md ("Stopping").
+
+    First SIGINT/SIGTERM: Scrapy's graceful stop (nothing new leaves the scheduler, the pages in
+    flight finish and are written) and, on top of it, the requests already waiting in the
+    downloader's slots (for a politeness delay or a free connection) are dropped unfetched, so no
+    new request starts: the run stops within the longest download in flight (DOWNLOAD_TIMEOUT at
+    most). The dropped URLs are not recorded: the next run fetches them. Second signal: the runs
+    are marked `killed` in the state store, then the reactor stops at once."""
+
+    class StoppingProcess(base):
+        def _signal_shutdown(self, signum, frame) -> None:
+            from twisted.internet import reactor
+
+            super()._signal_shutdown(signum, frame)
+            reactor.callFromThread(self._drop_waiting_requests)
+
+        def _signal_kill(self, signum, frame) -> None:
+            from twisted.internet import reactor
+
+            reactor.callFromThread(self._mark_killed)  # queued before the reactor's stop
+            super()._signal_kill(signum, frame)
+
+        def _drop_waiting_requests(self) -> None:
+            from scrapy.exceptions import IgnoreRequest
+
+            for crawler in list(self.crawlers):
+                downloader = getattr(crawler.engine, "downloader", None)
+                dropped = 0
+                for slot in list(getattr(downloader, "slots", {}).values()):
+                    while slot.queue:
+                        _request, waiting = slot.queue.popleft()
+                        dropped += 1
+                        waiting.errback(IgnoreRequest("stopping (Ctrl-C): not fetched; the next run fetches it"))
+                if dropped:
+                    crawler.stats.inc_value("shutdown/dropped_requests", dropped)
+
+        def _mark_killed(self) -> None:
+            from crawler.corpus.state import mark_killed
+
+            folders = {str(crawler.settings.get("VNNEWS_OUTPUT") or "output") for crawler in self.crawlers
+                       if crawler.settings.getbool("VNNEWS_STATE")}
+            for folder in folders:
+                mark_killed(folder, os.getpid())
+            for crawler in self.crawlers:
+                if crawler.stats and not crawler.stats.get_value("finish_reason"):
+                    crawler.stats.set_value("finish_reason", "killed")
+
+    return StoppingProcess
+
+
+def contact_warning(settings) -> str | None:
+    """A live crawl without VNNEWS_CONTACT: webmasters have no one to ask about the crawler."""
+    if settings.get("VNNEWS_REPLICA") or settings.get("VNNEWS_CONTACT"):
+        return None
+    return ("no contact set: the User-Agent is the bare " + repr(settings.get("USER_AGENT")) + "; set "
+            "VNNEWS_CONTACT (a URL or mailto: address where webmasters reach you) before crawling real sites")
 
 
 def create_crawlers(process, sites: list[str]) -> dict:
@@ -280,8 +416,20 @@ def print_health_warnings(sites: list[str], out_dir: Path, stream=sys.stdout) ->
         print(f"(`vnnews report --out {out_dir}` for the details)", file=stream)
 
 
-def exit_code(runs: list[SiteRun]) -> int:
-    return EXIT_OK if runs and all(r.finish_reason == "finished" for r in runs) else EXIT_FAILED
+def exit_code(runs: list[SiteRun], not_run: dict[str, str] | None = None) -> int:
+    """0 when every site did its job; 1 when a site failed (SiteRun.failure) or did not run
+    (a broken YAML under --all). Usage errors are 2, a busy site or folder 75, Ctrl-C 130."""
+    if not runs or not_run or any(r.failure for r in runs):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def print_failures(runs: list[SiteRun], not_run: dict[str, str] | None = None, stream=sys.stdout) -> None:
+    """One line per site that failed or did not run, naming the cause."""
+    lines = [f"  {r.site}: {r.failure}" for r in runs if r.failure]
+    lines += [f"  {site}: not run: {why}" for site, why in (not_run or {}).items()]
+    if lines:
+        print("\nFAILED (exit status 1):", *lines, sep="\n", file=stream)
 
 
 def dedup_after_crawl(out_dir: Path, stream=sys.stdout) -> bool:

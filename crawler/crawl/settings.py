@@ -34,9 +34,10 @@ VNNEWS_ARCHIVE_MAX_BYTES = 512 * 1024 * 1024
 # the tests turn it off for the loopback replica only; never for real sites.
 VNNEWS_SITE_POLITENESS = True
 
-# Who to contact about the crawler; goes into the User-Agent. Set it to your own address
-# (environment variable or -s VNNEWS_CONTACT=...) before crawling real sites.
-VNNEWS_CONTACT = os.environ.get("VNNEWS_CONTACT", "https://github.com/vnnews/vnnews")
+# Who to contact about the crawler (a URL or mailto:); goes into the User-Agent. Set it to your
+# own address (environment variable or -s VNNEWS_CONTACT=...) before crawling real sites: without
+# it the User-Agent is the bare "vnnews/VERSION" and a live crawl warns once.
+VNNEWS_CONTACT = os.environ.get("VNNEWS_CONTACT", "")
 
 # --- incremental runs, locks, progress (crawler/corpus/state.py, crawler/crawl/incremental.py) -------------
 
@@ -48,6 +49,13 @@ VNNEWS_REFRESH = False
 # YYYY-MM-DD: skip articles published before this day, when a feed, a sitemap or the cleaned
 # page dates them (option --since). Empty: no bound.
 VNNEWS_SINCE = ""
+# Fetch again (or re-clean from the archive) the articles the cleaner rejected (not-article,
+# too-short, garbled) in earlier runs (option --retry-rejected; with --since, those rejected on
+# or after that day). Without it they are retried when the site's config or vnnews changed.
+VNNEWS_RETRY_REJECTED = False
+# Failed fetches (fetch-error, http 5xx, truncated...) are fetched again on the next run, then
+# after 1, 2, 4... of these hours (at most a week) from the last attempt (crawler/corpus/retry.py).
+VNNEWS_RETRY_BACKOFF_HOURS = 1.0
 # At most this many article requests per site and run (option --max-articles); 0: no limit.
 VNNEWS_MAX_ARTICLES = 0
 # Where the per-site locks live. Empty: <output>/state/locks. Point every output folder of a
@@ -81,7 +89,7 @@ SCHEDULER_DEBUG = True
 
 # Identify ourselves; Common Crawl and most webmasters ask for a name and a contact.
 # The spider rebuilds it when VNNEWS_CONTACT is given on the command line.
-USER_AGENT = f"vnnews/{__version__} (+{VNNEWS_CONTACT})"
+USER_AGENT = f"vnnews/{__version__} (+{VNNEWS_CONTACT})" if VNNEWS_CONTACT else f"vnnews/{__version__}"
 
 # robots.txt is obeyed. Scrapy treats a robots.txt answering 5xx (or not answering) as "allow
 # all"; we follow RFC 9309 instead: "disallow" skips the host for the run, the next run asks
@@ -135,6 +143,10 @@ CLOSESPIDER_ERRORCOUNT = 200
 # (for the corpus's group commit), so a few workers are plenty. Order is unchanged: the
 # workers take the output in order.
 CONCURRENT_ITEMS = 4
+
+# Processes that clean the article candidates (crawler/crawl/cleaning.py): 0 = one per core,
+# 1 = on Scrapy's reactor thread. The items reach the corpus in arrival order either way.
+VNNEWS_CLEAN_PROCESSES = 0
 
 # --- duplicate requests ----------------------------------------------------------------------
 

@@ -75,7 +75,7 @@ def politeness_settings(site) -> dict:
 
 
 def user_agent(contact: str) -> str:
-    return f"vnnews/{__version__} (+{contact})"
+    return f"vnnews/{__version__} (+{contact})" if contact else f"vnnews/{__version__}"
 
 
 def utc_second() -> str:
@@ -181,6 +181,8 @@ class SiteSpider(scrapy.Spider):
             self.crawler.stats.inc_value("faults/ignored")
             return
         self.crawler.stats.inc_value(f"faults/{fault.reason}")
+        if not self.crawler.stats.get_value("faults/first"):  # named by the summary when nothing was fetched
+            self.crawler.stats.set_value("faults/first", f"{request.url}: {fault.detail}")
         self.logger.info("%s: %s (%s)", request.url, fault.reason, fault.detail)
         redirects = request.meta.get("redirect_urls") or []
         if request.meta.get(KIND) == "article" or any(self.is_article_url(u) for u in [request.url, *redirects]):

@@ -56,6 +56,7 @@ class RunWriters:
         self.corpus: SharedWriters = SharedWriters()
         self.archives: SharedWriters = SharedWriters()
         self.states: SharedWriters = SharedWriters()
+        self.cleaning: SharedWriters = SharedWriters()  # CleanPipeline's process pool (crawler/crawl/cleaning.py)
 
     @classmethod
     def of(cls, crawler) -> "RunWriters":

@@ -1,0 +1,207 @@
+"""Cleaning archived pages on every core, with the results applied in archive order.
+
+`vnnews reprocess --jobs N` and `vnnews import-warc --jobs N` read the WARC files in the
+main process, hand the article candidates to a pool of N worker processes in small
+batches, and store each batch's results (CorpusWriter) in the order the pages were read.
+Sequence numbers, duplicates and the manifest are decided by the one writer, in order,
+so the output is byte-identical to a serial run (`--jobs 1`, no pool at all).
+
+- Back-pressure: at most `window` batches are out at a time; reading waits for the oldest.
+- A worker that dies (killed, out of memory) breaks the pool: a new pool is made and every
+  batch not stored yet is sent again, so nothing is lost or stored twice. A batch that
+  breaks the pool three times stops the run with the URLs it holds.
+- Workers start with `forkserver`: no copy of the parent's threads or open files, and the
+  cleaning modules are imported once in the server, not once per worker.
+
+No Scrapy import (crawler/corpus/ is the Scrapy-free side).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from crawler.corpus.page import PageItem
+
+BATCH_PAGES = 8  # pages per task: ~1.6 MB of real pages, enough to hide the hand-over cost
+MAX_POOL_BREAKS = 3
+
+
+def default_jobs() -> int:
+    """The cores this process may use (a cgroup or taskset limit counts)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class PageCleaner:
+    """What a worker does to one article candidate: its document canonical URL (which may
+    parse the page's head), then the cleaner's verdict. Returns the page without its body
+    (the writer does not need it) and the CleanResult."""
+
+    def __init__(self, config_root: str | os.PathLike):
+        from cleaners.pipeline import Cleaner
+        from crawler.registry import load_canonicalizer, load_registry
+
+        self.registry = load_registry(config_root)
+        self.canonical = load_canonicalizer(config_root)
+        self.cleaner = Cleaner(self.registry)
+        self._rules: dict[str, object] = {}
+
+    def own_article_test(self, site: str):
+        if site not in self._rules:
+            from crawler.corpus.reprocess import own_article_test
+
+            self._rules[site] = own_article_test(self.registry, site, self.canonical)
+        return self._rules[site]
+
+    def __call__(self, page: PageItem):
+        from crawler.corpus.outcome import clean_page, document_canonical
+
+        page.canonical_url = document_canonical(page, self.canonical, self.own_article_test(page.site))
+        result = clean_page(self.cleaner, page)
+        return replace(page, body=b"", response_headers=[], request_headers=[]), result
+
+    def batch(self, pages: list) -> list:
+        # anything else (a marker such as "this file ends here") passes through in its place
+        return [self(page) if isinstance(page, PageItem) else (page, None) for page in pages]
+
+
+_worker: PageCleaner | None = None
+
+
+def _init_worker(config_root: str, parent: int) -> None:
+    global _worker
+    _worker = PageCleaner(config_root)
+    threading.Thread(target=_exit_with, args=(parent,), name="vnnews-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker outlives a parent killed with -9 (its own parent is the fork server, which
+    lingers too): it would hold the parent's stdout and memory for ever. Leave when it goes
+    (a zombie counts as gone: its own parent may not have collected it yet)."""
+    while True:
+        time.sleep(1.0)
+        if not _alive(parent):
+            os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # another user's process got the number: ours is gone
+            return False
+        return True
+
+
+def _clean_batch(pages: list[PageItem]) -> list:
+    return _worker.batch(pages)
+
+
+def _batches(pages: Iterable[PageItem], size: int) -> Iterator[list[PageItem]]:
+    batch: list[PageItem] = []
+    for page in pages:
+        batch.append(page)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class WorkerLost(RuntimeError):
+    """A batch of pages kept killing the worker that cleaned it."""
+
+
+def _pool(jobs: int, config_root: str) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["cleaners.pipeline", "crawler.corpus.outcome", "crawler.siterules"])
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                               initargs=(config_root, os.getpid()))
+
+
+def discard(pool: ProcessPoolExecutor) -> None:
+    """Let go of a broken pool. Its manager thread closes the pipes as it notices the death,
+    so shutting it down can race with that and fail on a closed handle: nothing is lost."""
+    try:
+        pool.shutdown(wait=False, cancel_futures=True)
+    except OSError:
+        pass
+
+
+def _submit(pool: ProcessPoolExecutor, batch: list[PageItem]) -> Future:
+    """The batch's future; a pool that broke since the last look fails it like a running one."""
+    try:
+        return pool.submit(_clean_batch, batch)
+    except BrokenProcessPool as exc:
+        failed: Future = Future()
+        failed.set_exception(exc)
+        return failed
+
+
+def cleaned_in_order(pages: Iterable[PageItem], config_root: str | os.PathLike, jobs: int,
+                     batch_pages: int = BATCH_PAGES, window: int | None = None) -> Iterator[tuple]:
+    """(page, CleanResult) for every page of `pages`, in their order, cleaned by `jobs` processes.
+    `jobs` 1 cleans in this process. Items that are not pages come back as (item, None)."""
+    config_root = str(Path(config_root).resolve())
+    if jobs <= 1:
+        cleaner = PageCleaner(config_root)
+        for page in pages:
+            yield cleaner(page) if isinstance(page, PageItem) else (page, None)
+        return
+    window = window or 3 * jobs
+    source = _batches(pages, batch_pages)
+    pending: deque = deque()  # [batch, future] in read order
+    breaks = 0  # pool breaks since a batch was last stored
+    pool = _pool(jobs, config_root)
+    try:
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                batch = next(source, None)
+                if batch is None:
+                    exhausted = True
+                    break
+                pending.append([batch, _submit(pool, batch)])
+            if not pending:
+                return
+            entry = pending[0]
+            try:
+                results = entry[1].result()
+            except BrokenProcessPool:
+                # a worker died: every batch not stored yet goes to a new pool, in order
+                breaks += 1
+                if breaks >= MAX_POOL_BREAKS:
+                    urls = ", ".join(p.url for item in pending for p in item[0] if isinstance(p, PageItem))
+                    raise WorkerLost(f"cleaning workers died {breaks} times in a row while these pages were "
+                                     f"out: {urls}") from None
+                discard(pool)
+                pool = _pool(jobs, config_root)
+                for item in pending:
+                    item[1] = _submit(pool, item[0])
+                continue
+            pending.popleft()
+            breaks = 0
+            yield from results
+    finally:
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except OSError:  # a pool that broke at the very end (see discard)
+            pass

@@ -1,0 +1,161 @@
+"""WARC archives to corpus: reprocess on several processes, the digest check of our archive.
+
+The archives are written here from the saved site pages (tests/fixtures/sites), with the
+records a real archive holds besides articles: listings, a duplicate text under another
+URL, the same URL twice, an HTTP error and a truncated page.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from crawler.corpus.archive import WarcArchive, read_archive_file, read_pages
+from crawler.corpus.page import PageItem
+from crawler.corpus.reprocess import reprocess
+from crawler.registry import load_registry
+from crawler.sitefixtures import FIXTURES_DIR, read_meta
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fixture_pages() -> list[PageItem]:
+    """The saved pages as the spider would have archived them, plus the usual oddities."""
+    pages = []
+    for number, html in enumerate(sorted(FIXTURES_DIR.glob("*/*.html"))):
+        url = read_meta(html)["url"]
+        pages.append(PageItem(url=url, canonical_url="", site=html.parent.name, status=200, body=html.read_bytes(),
+                              content_type="text/html; charset=utf-8", kind="article", is_article_candidate=True,
+                              fetched_at=f"2026-12-07T05:{number:02d}:00Z",
+                              response_headers=[(b"Content-Type", b"text/html; charset=utf-8")]))
+    first = pages[0]
+    pages.insert(3, PageItem(url=first.url.rsplit("/", 2)[0] + "/", canonical_url="", site=first.site, status=200,
+                             body=b"<html><body><a href='x'>listing</a></body></html>", content_type="text/html",
+                             kind="listing", is_article_candidate=False, fetched_at="2026-12-07T06:00:00Z"))
+    pages.append(PageItem(url=first.url + "?utm_source=x&copy=1", canonical_url="", site=first.site, status=200,
+                          body=first.body, content_type=first.content_type, kind="article",
+                          is_article_candidate=True, fetched_at="2026-12-07T06:01:00Z"))
+    pages.append(PageItem(url=first.url, canonical_url="", site=first.site, status=200, body=first.body,
+                          content_type=first.content_type, kind="article", is_article_candidate=True,
+                          fetched_at="2026-12-07T06:02:00Z"))
+    pages.append(PageItem(url=first.url.replace(".html", "-404.html") + "x404", canonical_url="", site=first.site,
+                          status=404, body=b"not found", content_type="text/html", kind="article",
+                          is_article_candidate=True, fetched_at="2026-12-07T06:03:00Z"))
+    pages.append(PageItem(url=first.url + "-cut", canonical_url="", site=first.site, status=200,
+                          body=first.body[: len(first.body) // 2], content_type=first.content_type, kind="article",
+                          is_article_candidate=True, fetched_at="2026-12-07T06:04:00Z"))
+    return pages
+
+
+def write_archive(raw_dir: Path, pages: list[PageItem], max_bytes: int = 200_000) -> Path:
+    archive = WarcArchive(raw_dir, max_bytes=max_bytes)
+    for page in pages:
+        archive.write(page)
+    archive.close()
+    return raw_dir
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".vnnews.lock"}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    return write_archive(tmp_path_factory.mktemp("raw"), fixture_pages())
+
+
+@pytest.fixture(scope="module")
+def serial(archive, tmp_path_factory) -> tuple[Path, dict]:
+    target = tmp_path_factory.mktemp("serial") / "out"
+    counts = reprocess(archive, target, load_registry(), jobs=1)
+    return target, counts
+
+
+def test_serial_reprocess_writes_documents_duplicates_and_rejections(serial):
+    target, counts = serial
+    assert counts["written"] >= 10
+    assert counts["duplicate-url"] >= 1 and counts["duplicate-text"] + counts["duplicate-url"] >= 2
+    rejects = [json.loads(line) for line in (target / "rejects.jsonl").read_text().splitlines()]
+    assert {"http-error", "truncated"} <= {r["reason"] for r in rejects}
+
+
+def test_reprocess_on_two_processes_is_byte_identical_to_serial(archive, serial, tmp_path):
+    target = tmp_path / "parallel"
+    counts = reprocess(archive, target, load_registry(), jobs=2)
+    assert counts == serial[1]
+    assert folder_bytes(target) == folder_bytes(serial[0])
+
+
+def test_reprocess_command_takes_jobs(archive, serial, tmp_path):
+    import subprocess
+
+    target = tmp_path / "cli"
+    done = subprocess.run([str(ROOT / ".venv/bin/vnnews"), "reprocess", "--from-raw", str(archive), "--out",
+                           str(target), "--jobs", "2"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert folder_bytes(target) == folder_bytes(serial[0])
+    bad = subprocess.run([str(ROOT / ".venv/bin/vnnews"), "reprocess", "--from-raw", str(archive), "--out",
+                          str(tmp_path / "x"), "--jobs", "0"], capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "--jobs 0" in bad.stderr
+
+
+def test_a_killed_cleaning_worker_loses_nothing(archive, serial, tmp_path, monkeypatch):
+    """Kill one worker mid-run: its batches go to a new pool, the output is still the serial one."""
+    from crawler.corpus import parallel
+
+    killed, pools = [], []
+    real_pool = parallel._pool
+
+    def pool_then_kill(jobs, config_root):
+        pool = real_pool(jobs, config_root)
+        pools.append(pool)
+        if not killed:
+            pool.submit(int, 0).result()  # the workers exist
+            pid = next(iter(pool._processes))
+            os.kill(pid, signal.SIGKILL)  # before any batch is back
+            killed.append(pid)
+        return pool
+
+    monkeypatch.setattr(parallel, "_pool", pool_then_kill)
+    target = tmp_path / "killed"
+    counts = reprocess(archive, target, load_registry(), jobs=2)
+    assert killed and len(pools) == 2  # the broken pool was replaced
+    assert counts == serial[1]
+    assert folder_bytes(target) == folder_bytes(serial[0])
+
+
+# --- the digest check (warcio's, issue 12) ---------------------------------------------------
+
+def test_an_altered_body_is_refused_by_its_digest(tmp_path, caplog):
+    """A byte changed inside a stored body (same length) fails warcio's digest check."""
+    raw = write_archive(tmp_path / "raw", fixture_pages()[:2], max_bytes=10**9)
+    [path] = raw.iterdir()
+    plain = gzip.decompress(path.read_bytes())  # one gzip member a record; one plain WARC back
+    marker = b"</html>"
+    at = plain.rindex(marker)
+    altered = plain[:at] + b"</HTML>" + plain[at + len(marker):]
+    warc = tmp_path / "altered.warc"
+    warc.write_bytes(altered)
+    pages = list(read_archive_file(warc))
+    assert len(pages) == 1  # the first page; the second's digest fails and reading stops there
+    assert "digest" in caplog.text
+    warc.write_bytes(plain)
+    assert len(list(read_archive_file(warc))) == 2
+
+
+@pytest.mark.parametrize("cut", [5, 200, 5000])
+def test_a_torn_last_record_is_never_read_as_a_page(tmp_path, cut):
+    raw = write_archive(tmp_path / "raw", fixture_pages()[:2], max_bytes=10**9)
+    [path] = raw.iterdir()
+    plain = gzip.decompress(path.read_bytes())
+    warc = tmp_path / "torn.warc"  # uncompressed: no gzip CRC to notice the cut, only the digest
+    warc.write_bytes(plain[:-cut])
+    pages = list(read_archive_file(warc))
+    assert [p.url for p in pages] == [fixture_pages()[0].url]
+    assert pages[0].body == fixture_pages()[0].body
