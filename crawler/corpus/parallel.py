@@ -49,7 +49,7 @@ class PageCleaner:
     (the writer does not need it) and the CleanResult."""
 
     def __init__(self, config_root: str | os.PathLike):
-        from cleaners.pipeline import Cleaner
+        from cleaners.cleaner import Cleaner
         from crawler.registry import load_canonicalizer, load_registry
 
         self.registry = load_registry(config_root)
@@ -132,7 +132,7 @@ class WorkerLost(RuntimeError):
 
 def _pool(jobs: int, config_root: str) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["cleaners.pipeline", "crawler.corpus.outcome", "crawler.siterules"])
+    context.set_forkserver_preload(["cleaners.cleaner", "crawler.corpus.outcome", "crawler.siterules"])
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                                initargs=(config_root, os.getpid()))
 
