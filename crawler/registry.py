@@ -26,6 +26,10 @@ def skip_broken_sites(on: bool = True) -> None:
     _lenient = on
 
 
+def skipping_broken_sites() -> bool:
+    return _lenient
+
+
 @lru_cache(maxsize=None)
 def _load(root: Path, lenient: bool) -> ConfigRegistry:
     return ConfigRegistry(root, skip_broken_sites=lenient)

@@ -62,6 +62,20 @@ def test_validate_passes_on_the_shipped_configs(vnnews):
     assert done.stdout.strip().endswith(" profiles: ok") and len(done.stdout.splitlines()) == 1
 
 
+def test_validate_warns_about_a_selector_matching_nothing_on_the_fixtures(vnnews, config_copy):
+    site = config_copy / "sites" / "baolaichau.yaml"
+    text = site.read_text(encoding="utf-8")
+    site.write_text(text.replace("  captions: ['table.tplCaption p.Image']", "  captions: ['#no-such-caption']"),
+                    encoding="utf-8")
+    done = vnnews("validate", "--config", config_copy)
+    assert done.returncode == 0, done.stdout + done.stderr  # a warning, not a problem
+    assert ("baolaichau.yaml:37: extract.captions: warning: ['#no-such-caption'] matched nothing on any of the "
+            "1 fixture page(s) of site baolaichau") in done.stderr
+    assert "baolaichau.yaml:36: extract.body" not in done.stderr  # its body selector does match
+    quiet = vnnews("validate", "--config", config_copy, "--no-selector-check")
+    assert "#no-such-caption" not in quiet.stderr
+
+
 def test_validate_reports_file_line_and_field(vnnews, config_copy):
     site = config_copy / "sites" / "baolaichau.yaml"
     lines = site.read_text(encoding="utf-8").count("\n")

@@ -155,15 +155,23 @@ def test_kill_9_then_rerun_gives_the_uninterrupted_merge(tmp_path):
     command = [sys.executable, "-m", "crawler.cli", "merge", *sources, "--into", str(target)]
     kills, partial = 0, []
     total = len(manifest(whole))
+    lines = target / "manifest.jsonl"
     for _ in range(6):
+        # kill once this run has written something: a fixed sleep lets a fast machine finish first
+        before = len(lines.read_bytes().splitlines()) if lines.exists() else 0
         process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.4, 1.2))
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if lines.exists() and len(lines.read_bytes().splitlines()) > before:
+                time.sleep(rng.uniform(0, 0.05))
+                break
+            time.sleep(0.002)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.wait()
-        if (target / "manifest.jsonl").exists():
-            partial.append(len((target / "manifest.jsonl").read_bytes().splitlines()))
+        if lines.exists():
+            partial.append(len(lines.read_bytes().splitlines()))
     assert kills, "every merge finished before it could be killed: make the sources bigger"
     assert any(0 < n < total for n in partial), f"no kill landed in the middle of the merge: {partial} of {total}"
     final = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)

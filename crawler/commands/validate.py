@@ -2,7 +2,9 @@
 
 The model checks each file (types, unknown keys, regexes, CSS selectors, dates) and the
 registry checks references between them (profiles exist, domains unique); this command adds
-what the test suite enforces beyond the config itself: every site has fixture pages.
+what the test suite enforces beyond the config itself: every site has fixture pages. It also
+cleans each site's fixture pages and warns (stderr, exit status unchanged) about an `extract`
+field whose selectors matched nothing on any of them: a config that silently extracts nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ def register(subparsers) -> None:
     parser.add_argument("--config", metavar="DIR", help="config folder (default: config/ or $VNNEWS_CONFIG)")
     parser.add_argument("--fixtures", metavar="DIR", help="fixtures folder (default: tests/fixtures/sites)")
     parser.add_argument("--no-fixtures", action="store_true", help="do not require fixture pages per site")
+    parser.add_argument("--no-selector-check", action="store_true",
+                        help="do not clean the fixture pages to warn about selectors that match nothing on them")
     parser.set_defaults(run=run)
 
 
@@ -52,6 +56,9 @@ def run(args) -> int:
               "source checkout); --fixtures DIR checks a folder", file=sys.stderr)
     elif not args.no_fixtures:
         problems += _fixture_problems(site_files, fixtures)
+        if registry is not None and not args.no_selector_check:
+            for warning in _selector_warnings(registry, site_files, fixtures):
+                print(warning, file=sys.stderr)
     for problem in sorted(problems, key=lambda p: (p.file, p.line or 0)):  # file by file, top to bottom
         print(_format(problem))
     if problems or elsewhere:
@@ -138,6 +145,58 @@ def _fixture_problems(site_files: list[Path], fixtures: Path) -> list:
             if problem:
                 problems.append(ConfigError(str(path), line, "name", problem))
     return problems
+
+
+def _selector_warnings(registry, site_files: list[Path], fixtures: Path) -> list[str]:
+    """Configured selectors that matched nothing on every fixture page of their site: a config
+    that silently extracts nothing there (a field the page has, read by generic fallbacks or lost)."""
+    from cleaners.cleaner import Cleaner
+    from crawler.sitefixtures import RealPage, fixture_pages, page_bytes, read_meta
+
+    cleaner, warnings = Cleaner(registry), []
+    for path in site_files:
+        site = path.stem
+        if site not in registry.sites:
+            continue
+        missed: dict[str, list[str]] = {}
+        cleaned = 0
+        for page in fixture_pages(site, fixtures):
+            if isinstance(page, RealPage):
+                if page.kind == "not-article" or not page.exists():
+                    continue
+                body, url = page.read_bytes(), page.url
+            else:
+                try:
+                    meta = read_meta(page)
+                except ValueError:
+                    continue  # reported as a fixture problem
+                if "rejected" in meta:
+                    continue
+                body, url = page_bytes(page), meta.get("url")
+            result = cleaner.clean(body, url=url, site=site)
+            cleaned += 1
+            misses = dict(result.misses)
+            missed = misses if cleaned == 1 else {k: v for k, v in missed.items() if k in misses}
+        for name, selectors in sorted(missed.items()):
+            warnings.append(f"{_field_place(registry, site, path, name)}: warning: {selectors} matched nothing on "
+                            f"any of the {cleaned} fixture page(s) of site {site}")
+    return warnings
+
+
+def _field_place(registry, site: str, path: Path, name: str) -> str:
+    """FILE:LINE: extract.NAME of the file that sets the selector: the site's YAML, else its profile's."""
+    from cleaners.schema import ConfigErrors, read_yaml
+
+    chain = registry.resolve(site).profile_chain  # the site's profile last, what it extends first
+    candidates = [path] + [registry.root / PROFILES / f"{profile.name}.yaml" for profile in reversed(chain)]
+    for file in candidates:
+        try:
+            line = read_yaml(file)[1].get(("extract", name))
+        except (ConfigErrors, OSError):
+            continue
+        if line:
+            return f"{shown(file)}:{line}: extract.{name}"
+    return f"{shown(path)}: extract.{name}"
 
 
 def _page_problem(page) -> str | None:

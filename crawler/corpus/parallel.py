@@ -79,8 +79,11 @@ class PageCleaner:
 _worker: PageCleaner | None = None
 
 
-def _init_worker(config_root: str, parent: int) -> None:
+def _init_worker(config_root: str, parent: int, skip_broken_sites: bool = False) -> None:
     global _worker
+    from crawler import registry
+
+    registry.skip_broken_sites(skip_broken_sites)
     _worker = PageCleaner(config_root)
     threading.Thread(target=_exit_with, args=(parent,), name="vnnews-parent-watch", daemon=True).start()
 
@@ -133,8 +136,12 @@ class WorkerLost(RuntimeError):
 def _pool(jobs: int, config_root: str) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["cleaners.cleaner", "crawler.corpus.outcome", "crawler.siterules"])
+    from crawler import registry
+
+    # the workers load the configs as this process does: leaving a broken site file out under
+    # `vnnews crawl --all` (registry.skip_broken_sites), else failing on it
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                               initargs=(config_root, os.getpid()))
+                               initargs=(config_root, os.getpid(), registry.skipping_broken_sites()))
 
 
 def discard(pool: ProcessPoolExecutor) -> None:
