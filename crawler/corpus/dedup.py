@@ -63,7 +63,7 @@ import numpy as np
 from datasketch import MinHash
 
 from cleaners.vi.text import fold_for_compare, fold_for_dedup
-from crawler.corpus.writer import LOCK, MANIFEST, TEMP_SUFFIX
+from crawler.corpus.writer import LOCK, MANIFEST, write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -669,24 +669,8 @@ def _commit(db: sqlite3.Connection, docs, paras, pairs) -> None:
 # --- clusters.jsonl -------------------------------------------------------------------------
 
 def write_clusters(out: Path, records: list[dict]) -> None:
-    """Replace clusters.jsonl atomically: temporary file, fsync, rename, fsync the folder."""
-    target = out / CLUSTERS
-    temp = out / f".{CLUSTERS}{TEMP_SUFFIX}"
-    try:
-        with temp.open("wb") as fh:
-            for record in records:
-                fh.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    fd = os.open(out, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Replace clusters.jsonl atomically (temporary file, fsync, rename, fsync the folder)."""
+    write_atomic(out / CLUSTERS, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8"))
 
 
 def read_clusters(out_dir: str | os.PathLike) -> dict[str, dict]:

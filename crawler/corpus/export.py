@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.corpus.dedup import FolderLock, cluster_fields, read_clusters
+from crawler.corpus.writer import fsync_dir
 from crawler.corpus.writer import MANIFEST
 
 FORMATS = ("parquet", "jsonl")
@@ -245,15 +246,9 @@ def _fsync_tree(root: Path) -> None:
         for name in files:
             with open(os.path.join(folder, name), "rb") as fh:
                 os.fsync(fh.fileno())
-        _fsync_dir(Path(folder))
+        fsync_dir(Path(folder))
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _swap(dest: Path, fmt: str, temp: Path) -> None:
@@ -263,7 +258,7 @@ def _swap(dest: Path, fmt: str, temp: Path) -> None:
     if final.exists():
         os.replace(final, old)
     os.replace(temp, final)
-    _fsync_dir(dest)
+    fsync_dir(dest)
     shutil.rmtree(old, ignore_errors=True)
 
 

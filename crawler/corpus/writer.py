@@ -83,12 +83,29 @@ class Outcome:
     seq: int
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (a rename, a new file) survive a power cut."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Replace `target` with `data` whole or not at all: temporary file, fsync, rename, fsync
+    the folder. A kill leaves the old file (and at most a hidden temporary one)."""
+    temp = target.with_name("." + target.name + TEMP_SUFFIX)
+    try:
+        with temp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -336,7 +353,7 @@ class CorpusWriter:
                 temp.unlink(missing_ok=True)
             raise
         if docs:
-            _fsync_dir(self.corpus_dir)  # the renames must survive a power cut before the lines do
+            fsync_dir(self.corpus_dir)  # the renames must survive a power cut before the lines do
         for hook in self.before_commit:
             hook()
         manifest_lines = b"".join(op[3] for op in docs)
@@ -354,17 +371,7 @@ class CorpusWriter:
         return Outcome(status, entry["file"], int(entry["seq"]))
 
     def _write_atomic(self, target: Path, data: bytes) -> None:
-        temp = target.with_name("." + target.name + TEMP_SUFFIX)
-        try:
-            with temp.open("wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.corpus_dir)  # the rename itself must survive a power cut
+        write_atomic(target, data)
 
     @staticmethod
     def _append(fh, record: dict) -> None:
