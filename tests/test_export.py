@@ -196,6 +196,26 @@ def test_canonical_only_site_and_since_filters(tmp_path):
     assert len(df) == 3  # b/20, b/28, b/36 (June to December)
 
 
+def test_shards_cut_by_site_and_by_month(tmp_path):
+    pd = pytest.importorskip("pandas")
+    out = tmp_path / "out"
+    _copies_folder(out)
+    assert vnnews("dedup", "--out", str(out)).returncode == 0
+    whole = pd.read_parquet(vnnews_export(tmp_path / "ds", out) / "parquet" / "all")
+    for shard_by, key in (("site", lambda df: df["site"]),
+                          ("month", lambda df: df["published"].dt.tz_convert("+07:00").dt.strftime("%Y-%m"))):
+        dest = tmp_path / f"by-{shard_by}"
+        result = vnnews("export", str(dest), "--out", str(out), "--shard-by", shard_by)
+        assert result.returncode == 0, result.stderr
+        files = sorted((dest / "parquet" / "all").glob("*.parquet"))
+        assert len(files) > 1
+        for path in files:  # each shard holds one site or one month, named by it
+            keys = set(key(pd.read_parquet(path)))
+            assert keys == {path.name.rsplit("-", 1)[0]}, (path.name, keys)
+        every = pd.read_parquet(dest / "parquet" / "all")
+        assert sorted(every["id"]) == sorted(whole["id"])
+
+
 def vnnews_export(dest: Path, out: Path) -> Path:
     result = vnnews("export", str(dest), "--out", str(out))
     assert result.returncode == 0, result.stderr

@@ -34,6 +34,9 @@ def register(subparsers) -> None:
     parser.add_argument("--site", action="append", metavar="NAME", help="only this site (repeatable)")
     parser.add_argument("--since", type=_date, metavar="DATE",
                         help="only documents published on or after DATE (documents without a date are left out)")
+    parser.add_argument("--shard-by", choices=("size", "site", "month"), default="size",
+                        help="cut shards by size only (part-NNNNN, default), or also by site (<site>-NNNNN) or "
+                             "by month of publication (<YYYY-MM>-NNNNN, undated-NNNNN)")
     parser.set_defaults(run=run)
 
 
@@ -57,7 +60,7 @@ def run(args) -> int:
         return EXIT_USAGE
     try:
         result = export(out, args.dest, formats=formats, canonical_only=args.canonical_only,
-                        sites=args.site, since=args.since)
+                        sites=args.site, since=args.since, shard_by=args.shard_by)
     except FolderBusy as exc:
         print(f"vnnews export: {exc}", file=sys.stderr)
         return EXIT_BUSY

@@ -147,8 +147,10 @@ def document_row(out: Path, entry: dict) -> dict:
 
 
 def export(out_dir, dest, formats=("parquet",), canonical_only: bool = False, sites=None,
-           since: dt.date | None = None, site_titles: dict | None = None) -> ExportResult:
+           since: dt.date | None = None, site_titles: dict | None = None, shard_by: str = "size") -> ExportResult:
     out, dest = Path(out_dir), Path(dest)
+    if shard_by not in SHARD_KEYS:
+        raise ExportError(f"shard_by: expected one of {', '.join(SHARD_KEYS)}, got {shard_by!r}")
     if not (out / MANIFEST).exists():
         raise ExportError(f"{out}: no {MANIFEST}; crawl into it first")
     if dest.resolve() == out.resolve() or out.resolve() in dest.resolve().parents and \
@@ -170,7 +172,7 @@ def export(out_dir, dest, formats=("parquet",), canonical_only: bool = False, si
             for config in configs:
                 chosen = [r for r in rows if config == "all" or r["duplicate_of"] is None]
                 writer = _write_parquet if fmt == "parquet" else _write_jsonl
-                files[config] = writer(out, chosen, temp / config)
+                files[config] = writer(out, chosen, temp / config, shard_by)
             _fsync_tree(temp)
             _swap(dest, fmt, temp)
             result.files.update({f"{fmt}/{c}": [f"{fmt}/{c}/{name}" for name in names] for c, names in files.items()})
@@ -195,45 +197,65 @@ def _present_formats(dest: Path) -> list[str]:
     return [fmt for fmt in FORMATS if (dest / fmt).is_dir()]
 
 
-def _shards(out: Path, rows: list[dict]):
-    """Lists of document rows, each at most SHARD_ROWS rows and about SHARD_BYTES of text."""
-    shard, size = [], 0
+def _month(entry: dict) -> str:
+    published = parse_time(entry.get("published"))
+    return published.astimezone(VIETNAM).strftime("%Y-%m") if published else "undated"
+
+
+# How shards are cut besides their size: "size" alone (part-NNNNN), or one run of shards per
+# site (<site>-NNNNN) or per month of publication in Vietnam's time (<YYYY-MM>-NNNNN), so a
+# consumer can read one site or one month without scanning the rest.
+SHARD_KEYS = {"size": None, "site": lambda entry: entry["site"], "month": _month}
+
+
+def _shards(out: Path, rows: list[dict], shard_by: str = "size"):
+    """(file name stem, rows) pairs, each shard at most SHARD_ROWS rows and about SHARD_BYTES of
+    text, and never mixing two sites or two months when shard_by says so (manifest order kept
+    within a group)."""
+    key = SHARD_KEYS[shard_by]
+    groups: dict[str, list[dict]] = {}
     for entry in rows:
-        row = document_row(out, entry)
-        shard.append(row)
-        size += len(row["text"].encode("utf-8"))
-        if len(shard) >= SHARD_ROWS or size >= SHARD_BYTES:
-            yield shard
-            shard, size = [], 0
-    if shard or not rows:
-        yield shard
+        groups.setdefault(key(entry) if key else "part", []).append(entry)
+    if not groups:
+        yield "part-00000", []
+    for prefix in sorted(groups):
+        shard, size, number = [], 0, 0
+        for entry in groups[prefix]:
+            row = document_row(out, entry)
+            shard.append(row)
+            size += len(row["text"].encode("utf-8"))
+            if len(shard) >= SHARD_ROWS or size >= SHARD_BYTES:
+                yield f"{prefix}-{number:05d}", shard
+                shard, size, number = [], 0, number + 1
+        if shard:
+            yield f"{prefix}-{number:05d}", shard
 
 
-def _write_parquet(out: Path, rows: list[dict], folder: Path) -> list[str]:
+def _write_parquet(out: Path, rows: list[dict], folder: Path, shard_by: str = "size") -> list[str]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder.mkdir(parents=True, exist_ok=True)
     schema = arrow_schema()
     names = []
-    for number, shard in enumerate(_shards(out, rows)):
+    for stem, shard in _shards(out, rows, shard_by):
         columns = {name: [row.get(name) for row in shard] for name in COLUMNS}
         columns["published"] = [parse_time(v) for v in columns["published"]]
         columns["crawled_at"] = [parse_time(v, dt.timezone.utc) for v in columns["crawled_at"]]
         table = pa.Table.from_pydict(columns, schema=schema)
-        name = f"part-{number:05d}.parquet"
+        name = f"{stem}.parquet"
         pq.write_table(table, folder / name, compression="zstd", row_group_size=10_000)
         names.append(name)
     return names
 
 
-def _write_jsonl(out: Path, rows: list[dict], folder: Path) -> list[str]:
+def _write_jsonl(out: Path, rows: list[dict], folder: Path, shard_by: str = "size") -> list[str]:
     import zstandard
 
     folder.mkdir(parents=True, exist_ok=True)
     names = []
-    for number, shard in enumerate(_shards(out, rows)):
-        name = f"part-{number:05d}.jsonl.zst"
+    for stem, shard in _shards(out, rows, shard_by):
+        name = f"{stem}.jsonl.zst"
         with (folder / name).open("wb") as fh, zstandard.ZstdCompressor(level=10).stream_writer(fh) as zst:
             for row in shard:
                 zst.write((json.dumps({k: row.get(k) for k in COLUMNS}, ensure_ascii=False) + "\n").encode("utf-8"))
