@@ -157,9 +157,11 @@ def _submit(pool: ProcessPoolExecutor, batch: list[PageItem]) -> Future:
     """The batch's future; a pool that broke since the last look fails it like a running one."""
     try:
         return pool.submit(_clean_batch, batch)
-    except BrokenProcessPool as exc:
+    except (BrokenProcessPool, OSError) as exc:
+        # a pool whose worker just died may fail the submit itself: replacing the dead worker
+        # meets the pool's already closed pipes ("handle is closed") before it says it is broken
         failed: Future = Future()
-        failed.set_exception(exc)
+        failed.set_exception(exc if isinstance(exc, BrokenProcessPool) else BrokenProcessPool(str(exc)))
         return failed
 
 
