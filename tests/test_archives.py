@@ -109,7 +109,7 @@ def test_a_killed_cleaning_worker_loses_nothing(archive, serial, tmp_path, monke
     """Kill one worker mid-run: its batches go to a new pool, the output is still the serial one."""
     from crawler.corpus import parallel
 
-    killed, pools = [], []
+    killed, pools, insides = [], [], []
     real_pool = parallel._pool
 
     def pool_then_kill(jobs, config_root):
@@ -117,6 +117,8 @@ def test_a_killed_cleaning_worker_loses_nothing(archive, serial, tmp_path, monke
         pools.append(pool)
         if not killed:
             pool.submit(int, 0).result()  # the workers exist
+            # the dict itself, not a copy: it also receives the workers a later submit starts
+            insides.append((pool._executor_manager_thread, pool._processes))
             pid = next(iter(pool._processes))
             os.kill(pid, signal.SIGKILL)  # before any batch is back
             killed.append(pid)
@@ -128,6 +130,38 @@ def test_a_killed_cleaning_worker_loses_nothing(archive, serial, tmp_path, monke
     assert killed and len(pools) == 2  # the broken pool was replaced
     assert counts == serial[1]
     assert folder_bytes(target) == folder_bytes(serial[0])
+
+    # the discarded pool leaves nothing behind (a worker left waiting hung the interpreter's exit)
+    _wait_until_gone(*insides[0])
+
+
+def _wait_until_gone(manager, processes: dict, seconds: float = 10.0) -> None:
+    import time
+
+    workers = list(processes.values())
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and (any(w.is_alive() for w in workers) or (manager and manager.is_alive())):
+        time.sleep(0.05)
+    assert not [w.pid for w in workers if w.is_alive()], "a worker of the discarded pool is still running"
+    assert not (manager and manager.is_alive()), "the discarded pool's manager thread is still waiting"
+
+
+def test_a_discarded_pool_leaves_no_worker_behind():
+    """discard() ends the workers of a broken pool even when one is still busy or waiting for
+    work: the pool's manager thread joins them, and the interpreter's exit joins that thread."""
+    import time
+
+    from crawler.corpus import parallel
+
+    pool = parallel._pool(2, str(ROOT / "config"))
+    busy = pool.submit(time.sleep, 3600)
+    deadline = time.monotonic() + 30
+    while not busy.running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert busy.running()
+    manager, processes = pool._executor_manager_thread, pool._processes
+    parallel.discard(pool)
+    _wait_until_gone(manager, processes)
 
 
 # --- the digest check (warcio's, issue 12) ---------------------------------------------------

@@ -145,12 +145,24 @@ def _pool(jobs: int, config_root: str) -> ProcessPoolExecutor:
 
 
 def discard(pool: ProcessPoolExecutor) -> None:
-    """Let go of a broken pool. Its manager thread closes the pipes as it notices the death,
-    so shutting it down can race with that and fail on a closed handle: nothing is lost."""
+    """Let go of a broken pool and make sure none of its workers outlives it.
+
+    Python 3.11's pool marks itself broken without its submit lock, so a submit made while
+    the manager thread is terminating the workers can start one more worker after that
+    thread killed the others. That worker waits for work for ever and the manager thread
+    waits for it, so the interpreter's exit (which joins that thread) hangs; seen about one
+    run in ten of tests/test_archives.py::test_a_killed_cleaning_worker_loses_nothing. The
+    pool's batches are already failed and sent to a new pool, so killing its workers loses
+    nothing. Shutting the pool down can also race with the manager thread closing the pipes
+    ("handle is closed"): nothing is lost there either."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # cleared by shutdown()
     try:
         pool.shutdown(wait=False, cancel_futures=True)
     except OSError:
         pass
+    for worker in workers:
+        if worker.is_alive():
+            worker.kill()
 
 
 def _submit(pool: ProcessPoolExecutor, batch: list[PageItem]) -> Future:
