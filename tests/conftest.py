@@ -53,3 +53,17 @@ def unconfigured_cleaner():
     registry = ConfigRegistry()
     registry.sites = {name: site for name, site in registry.sites.items() if site.verified != "real-page"}
     return Cleaner(registry)
+
+
+EXIT_WATCHDOG_SECONDS = 120
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """A thread or worker process that a test leaves behind can hang the interpreter's exit after
+    every test passed, and CI would then wait out its whole time limit saying nothing. If exiting
+    takes longer than this, print every thread's stack (what it waits for) and exit 1."""
+    import faulthandler
+    import sys
+
+    faulthandler.dump_traceback_later(EXIT_WATCHDOG_SECONDS, exit=True, file=sys.__stderr__)
