@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .extract import Block, DomExtraction, Removed, css
-from .region import TEASER_TITLE_CHARS, PageMap
+from .region import TEASER_TITLE_CHARS, PageMap, chapter_runs
 from .vi import boilerplate
 from .steps import looks_like_byline
 from .vi.bylines import clean_author
@@ -30,6 +30,8 @@ RESTORE_CAPTIONS = True
 _LEAD_CLASS = re.compile(r"sapo|desc|lead|chapeau", re.IGNORECASE)
 TEASER_SHARE = 0.5  # teaser summaries above this share of the text make the page a listing
 DATE_WINDOW = 8  # blocks around the headline where the article's own date element sits
+MAX_CHAPTER_LABELS = 2  # lines above a player's chapter list that label it or say how to use it
+MAX_LABEL_CHARS = 100
 
 # Elements of trafilatura's output tree that are paragraphs of ours.
 _TEXT_ELEMENTS = {"p": "body", "head": "heading", "item": "body", "quote": "body", "cell": "body", "code": "body"}
@@ -61,6 +63,7 @@ def extract_generic(tree, url, structured) -> DomExtraction:
         out.blocks.insert(0, Block(lead, "lead"))
     pages = PageMap(tree)
     headline = pages.find_headline(out.title)
+    out.blocks = _unglue_headline(out.blocks, out.title, out.removed)
     out.blocks = _fit_to_region(out, pages, headline, structured.get("description"))
     out.blocks = _drop_link_lines(out.blocks, anchors, out.removed)
     out.body_found = bool(out.blocks)
@@ -83,12 +86,128 @@ def extract_generic(tree, url, structured) -> DomExtraction:
             out.body_found = True
     if out.not_article is None and out.link_share > MAX_LINK_SHARE:
         out.not_article = f"the extracted text is link text ({out.link_share:.0%}): a list of links, not an article"
+    if out.not_article is None and headline is not None:
+        _add_chapters(out, pages, headline)
     chars = sum(len(b.text) for b in out.blocks)
     if out.not_article is None and headline is None and chars < HEADLESS_MIN_CHARS:
         # An error or stub page: the <title> names the site, no element shows a headline.
         out.not_article = (f"no headline element on the page (title {out.title!r} is not shown) "
                            f"and only {chars} characters of text")
     return out
+
+
+def _unglue_headline(blocks: list[Block], title: str | None, removed: list) -> list[Block]:
+    """A paragraph the extraction glued from the article's header: a date line (or nothing), the
+    headline, then the lead. The headline is not body text and the date is no paragraph; what
+    follows the headline stays, unless the extraction gives it on its own as well."""
+    if not title:
+        return blocks
+    present = {fold_for_compare(b.text) for b in blocks}
+    kept = []
+    for block in blocks:
+        before, found, after = block.text.partition(title)
+        before, after = before.strip(" -–|,:"), after.strip(" -–|,:")
+        if not found or not (before or after) or (before and not (len(before) < 80 and is_date_line(before))):
+            kept.append(block)
+            continue
+        removed.append(Removed("the headline glued to the lines around it", block.text[:200], "region"))
+        if after and fold_for_compare(after) not in present:
+            kept.append(Block(after, block.kind))
+    return kept
+
+
+def _add_chapters(out: DomExtraction, pages: PageMap, headline: int) -> None:
+    """The chapter titles of the article's media player (a podcast's or video's "Nội dung chính":
+    controls that seek the player, see region.chapter_runs), in the page's order, without their
+    times. Added after the article/listing verdicts, which rightly read a run of short links as
+    teasers anywhere else; trafilatura drops such a list as links."""
+    runs = [run for run in chapter_runs(pages.blocks, headline) if _chapters_in_article(pages, headline, run)]
+    if not runs:
+        return
+    positions = [pages.locate(b.text, headline) for b in out.blocks]
+    labels = {i for run in runs for i in _chapter_list_labels(pages, headline, run)}
+    for i in reversed(range(len(out.blocks))):
+        if positions[i] in labels and len(out.blocks[i].text) <= len(pages.blocks[positions[i]].text):
+            out.removed.append(Removed("the label of a player's chapter list", out.blocks[i].text[:200], "region"))
+            del out.blocks[i], positions[i]
+    present = {fold_for_compare(b.text) for b in out.blocks}
+    extra = []
+    for chapter in (c for run in runs for c in run):
+        # A list the extraction kept gives "00:17 Title": the title alone, as for the others.
+        copies = [i for i, p in enumerate(positions) if p is not None and chapter.start <= p <= chapter.end
+                  and len(out.blocks[i].text) <= len(pages.blocks[p].text) + len(pages.blocks[chapter.end].text) + 1]
+        for i in copies:
+            out.removed.append(Removed("a player chapter's time", out.blocks[i].text[:200], "region"))
+        if copies:
+            out.blocks[copies[0]] = Block(chapter.title, "heading")
+            for i in reversed(copies[1:]):
+                del out.blocks[i], positions[i]
+            present.add(fold_for_compare(chapter.title))
+            continue
+        key = fold_for_compare(chapter.title)
+        if key not in present:
+            present.add(key)
+            # A heading: the title of a part of the recording (and no step takes it for a byline).
+            extra.append((chapter.start, Block(chapter.title, "heading")))
+    out.blocks, _ = _merge_in_order(out.blocks, positions, extra)
+
+
+def _chapter_list_labels(pages: PageMap, headline: int, run) -> list[int]:
+    """The short lines right above a chapter list, in the list's own wrapper: its label or the
+    player's hint ("Bấm để chuyển tới nội dung bạn muốn nghe"), chrome like the times."""
+    controls = [c.element for c in run]
+    wrapper = next((a for a in controls[0].iterancestors() if all(_holds(a, c) for c in controls[1:])), None)
+    outer = wrapper.getparent() if wrapper is not None else None
+    if outer is None or outer.tag in ("body", "html"):
+        return []
+    labels = []
+    for index in range(run[0].start - 1, max(headline, run[0].start - 1 - MAX_CHAPTER_LABELS), -1):
+        block = pages.blocks[index]
+        if (not _holds(outer, block.element) or _holds(wrapper, block.element) or block.chars > MAX_LABEL_CHARS
+                or block.text.endswith((".", "!", "?", "…"))):
+            break
+        labels.append(index)
+    return labels
+
+
+def _holds(ancestor, element) -> bool:
+    return element is ancestor or any(a is ancestor for a in element.iterancestors())
+
+
+def _chapters_in_article(pages: PageMap, headline: int, run) -> bool:
+    """The chapter list belongs to the article's player: under the headline, in the same wrapper
+    (not only the page's <body>), with no related-list heading or teaser titles in between."""
+    between = [b for b in pages.blocks[headline + 1:run[0].start] if not b.hidden]
+    if any(boilerplate.is_tail_heading(b.text) for b in between):
+        return False
+    if sum(1 for b in between if b.is_link and b.chars >= TEASER_TITLE_CHARS) >= 2:
+        return False
+    ancestors = set(pages.blocks[headline].element.iterancestors())
+    common = next((a for a in run[0].element.iterancestors() if a in ancestors), None)
+    return common is not None and common.tag not in ("body", "html")
+
+
+def _merge_in_order(blocks, positions, extra):
+    """`extra` ((page position, block), in page order) merged into `blocks` (at `positions`,
+    None where the page map cannot place one) by their place in the page."""
+    if not extra:
+        return blocks, positions
+    merged_blocks, merged_positions = [], []
+    pending = list(extra)
+    current = -1
+    for block, position in zip(blocks, positions):
+        if position is not None:
+            while pending and pending[0][0] < position and pending[0][0] > current:
+                index, added = pending.pop(0)
+                merged_blocks.append(added)
+                merged_positions.append(index)
+            current = position
+        merged_blocks.append(block)
+        merged_positions.append(position)
+    for index, added in pending:
+        merged_blocks.append(added)
+        merged_positions.append(index)
+    return merged_blocks, merged_positions
 
 
 def _article_under_headline(pages: PageMap, headline: int) -> list[Block]:
@@ -250,24 +369,7 @@ def _add_missed(blocks, positions, pages: PageMap, start: int, first: int, last:
             continue
         present.add(key)
         extra.append((index, Block(block.text, "caption" if caption else "heading")))
-    if not extra:
-        return blocks, positions
-    merged_blocks, merged_positions = [], []
-    pending = list(extra)
-    current = -1
-    for block, position in zip(blocks, positions):
-        if position is not None:
-            while pending and pending[0][0] < position and pending[0][0] > current:
-                index, added = pending.pop(0)
-                merged_blocks.append(added)
-                merged_positions.append(index)
-            current = position
-        merged_blocks.append(block)
-        merged_positions.append(position)
-    for index, added in pending:
-        merged_blocks.append(added)
-        merged_positions.append(index)
-    return merged_blocks, merged_positions
+    return _merge_in_order(blocks, positions, extra)
 
 
 def _is_description(text: str, description: str | None) -> bool:

@@ -333,3 +333,144 @@ class PageMap:
                 break  # "Tin liên quan" above a list of links
             run.append(index)
         return run
+
+
+# --- chapters of a media player --------------------------------------------------------------
+# A podcast or video page lists the parts of its recording as controls that seek the page's
+# player: "00:17 Cháy bãi rác …" as a link that goes nowhere (javascript:, #) or an element
+# carrying the time (data-time="17"). The titles are the article's text (the recording's table of
+# contents); the times, the player and the hint above the list are the player's chrome. Known by
+# shape only: a time at the start (or end) of the line, and a control that seeks instead of
+# navigating. Trafilatura drops such a list (all links), and a list of links reads as teasers.
+_TIME = r"(?:\d{1,2}:)?\d{1,2}:[0-5]\d"
+_TIME_FIRST = re.compile(rf"[(\[]?({_TIME})[)\]]?(?:\s*[-–—:|.]\s*|\s+)(.+)")
+_TIME_LAST = re.compile(rf"(.+?)(?:\s*[-–—|]\s*|\s+)[(\[]?({_TIME})[)\]]?")
+_TIME_ALONE = re.compile(rf"[(\[]?({_TIME})[)\]]?")
+# data-time="17", data-seek="1:02", data-start-time="69.5": the time a control moves the player to.
+_SEEK_ATTRIBUTE = re.compile(r"data-(?:seek(?:-?to)?|time(?:-?start)?|start(?:-?time)?|timestamp|seconds?|t)")
+_SEEK_VALUE = re.compile(rf"\d+(?:\.\d+)?s?|{_TIME}")
+# A link that stays on the page (javascript:, an empty or bare fragment) or jumps in the recording (?t=17).
+_SEEK_HREF = re.compile(r"^\s*(?:javascript:|#?\s*$)|[#?&]t=\d", re.IGNORECASE)
+_SEEK_SCRIPT = re.compile(r"seek|currentTime|jump", re.IGNORECASE)
+SEEK_LEVELS = 2  # block-level wrappers between a chapter's text and the control holding it
+SEEK_SLACK = 12  # characters a control may hold besides its chapter's time and title
+CHAPTER_GAP = 1  # blocks (a chapter's one-line summary) that may stand between two chapters
+
+
+@dataclass
+class Chapter:
+    """One entry of a player's chapter list: where it stands in the page's blocks, its title
+    without the time, and the time in seconds."""
+
+    start: int
+    end: int  # last block of the entry (a layout may put the time and the title in two blocks)
+    title: str
+    seconds: int
+    element: object  # the control that seeks the player
+
+
+def _seconds(text: str) -> int:
+    total = 0
+    for part in text.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def _split_time(text: str) -> tuple[int, str] | None:
+    """(seconds, title) of a line that starts or ends with a time; the title must hold words."""
+    for pattern, time_group, title_group in ((_TIME_FIRST, 1, 2), (_TIME_LAST, 2, 1)):
+        match = pattern.fullmatch(text)
+        if match:
+            title = match.group(title_group).strip()
+            if sum(c.isalpha() for c in title) >= 2:
+                return _seconds(match.group(time_group)), title
+    return None
+
+
+def _attribute_seconds(value: str) -> float | None:
+    value = value.strip()
+    if _SEEK_VALUE.fullmatch(value):
+        return _seconds(value) if ":" in value else float(value.rstrip("s"))
+    return None
+
+
+def _is_seek_control(node, seconds: int) -> bool:
+    """An element that moves the player to `seconds` (the time it shows): a time attribute
+    saying the same time (not a publication timestamp), a link that stays on the page, or a
+    click handler that seeks."""
+    for name, value in node.attrib.items():
+        if _SEEK_ATTRIBUTE.fullmatch(name):
+            moved_to = _attribute_seconds(value)
+            if moved_to is not None and abs(moved_to - seconds) <= 1:
+                return True
+    if node.tag == "a":
+        return _SEEK_HREF.search(node.get("href") or "") is not None
+    return _SEEK_SCRIPT.search(node.get("onclick") or "") is not None
+
+
+def _seek_control(element, text: str, seconds: int):
+    """The element that seeks the player, holding `text` (a chapter's time and title) and
+    little else: the block's element, a link inside it, or a wrapper just above it. A control
+    holding a link to another page is a teaser (a 'latest news' line with its time), not a chapter."""
+    solid = _solid(text)
+    candidates = [element, *element.iterdescendants("a")]
+    for level, ancestor in enumerate(element.iterancestors()):
+        if level >= SEEK_LEVELS:
+            break
+        candidates.append(ancestor)
+    for node in candidates:
+        if not isinstance(node.tag, str) or not _is_seek_control(node, seconds):
+            continue
+        if abs(_solid(node.text_content()) - solid) > SEEK_SLACK:
+            continue  # holds more than this one chapter, or only part of it
+        if any(not _SEEK_HREF.search(a.get("href") or "") for a in node.iter("a")):
+            continue
+        return node
+    return None
+
+
+def chapter_runs(blocks: list[PageBlock], after: int = -1) -> list[list[Chapter]]:
+    """The chapter lists of media players after block `after`: two or more seek controls, each a
+    time and a title, one under the other, the times rising."""
+    entries: list[Chapter] = []
+    index = after + 1
+    while index < len(blocks):
+        found = _chapter_at(blocks, index)
+        if found is not None:
+            entries.append(found)
+            index = found.end + 1
+        else:
+            index += 1
+    runs: list[list[Chapter]] = []
+    for entry in entries:
+        if runs and entry.start - runs[-1][-1].end <= CHAPTER_GAP + 1 and entry.seconds > runs[-1][-1].seconds:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    return [run for run in runs if len(run) >= 2]
+
+
+def _holds(ancestor, element) -> bool:
+    return element is ancestor or any(a is ancestor for a in element.iterancestors())
+
+
+def _chapter_at(blocks: list[PageBlock], index: int) -> Chapter | None:
+    """The chapter entry starting at block `index`, if one does."""
+    block = blocks[index]
+    text = block.text
+    if block.hidden or not (text[0] in "0123456789([" or text[-1].isdigit() or text[-1] in ")]"):
+        return None  # the cheap test: no time at either end
+    split, end = _split_time(text), index
+    alone = _TIME_ALONE.fullmatch(text)
+    if split is None and alone and index + 1 < len(blocks) and not blocks[index + 1].hidden:
+        # The time and the title in two blocks of one control.
+        title = blocks[index + 1].text
+        if sum(c.isalpha() for c in title) >= 2:
+            split, end = (_seconds(alone.group(1)), title), index + 1
+    if split is None:
+        return None
+    whole = text if end == index else f"{text} {blocks[end].text}"
+    control = _seek_control(block.element, whole, split[0])
+    if control is None or (end > index and not _holds(control, blocks[end].element)):
+        return None
+    return Chapter(index, end, split[1], split[0], control)

@@ -33,8 +33,8 @@ FLOORS = {
     "vietnamnet-2537078": (1.0, 1.0),
     "vietnamplus-1125344": (1.0, 1.0),
     "vnexpress-4954454": (1.0, 1.0),
-    # headline and lead only: the six chapter titles are in-page player links the extraction leaves out
-    "vnexpress-podcast-5099257": (0.5, 0.25),
+    # headline, lead and the six chapter titles of the audio player (seek links, cleaners/region.py)
+    "vnexpress-podcast-5099257": (1.0, 1.0),
     # vn-real-2
     "baochinhphu-102260228093004191": (1.0, 1.0),
     "baodautu-538952": (1.0, 1.0),
