@@ -97,22 +97,22 @@ def extract_generic(tree, url, structured) -> DomExtraction:
 
 
 def _unglue_headline(blocks: list[Block], title: str | None, removed: list) -> list[Block]:
-    """A paragraph the extraction glued from the article's header: a date line (or nothing), the
-    headline, then the lead. The headline is not body text and the date is no paragraph; what
-    follows the headline stays, unless the extraction gives it on its own as well."""
+    """A paragraph the extraction glued from the article's header (a date line, the headline, the
+    lead) while giving the lead on its own as well: a copy with the headline and date in it. Only
+    when every piece besides the headline is a date line or another extracted paragraph: a
+    paragraph that merely starts with the headline's words ("API documentation is …") stays."""
     if not title:
         return blocks
     present = {fold_for_compare(b.text) for b in blocks}
     kept = []
     for block in blocks:
         before, found, after = block.text.partition(title)
-        before, after = before.strip(" -–|,:"), after.strip(" -–|,:")
-        if not found or not (before or after) or (before and not (len(before) < 80 and is_date_line(before))):
-            kept.append(block)
+        pieces = [p for p in (before.strip(" -–|,:"), after.strip(" -–|,:")) if p]
+        if found and pieces and all((len(p) < 80 and is_date_line(p)) or fold_for_compare(p) in present
+                                    for p in pieces):
+            removed.append(Removed("the headline glued to its date and lead", block.text[:200], "region"))
             continue
-        removed.append(Removed("the headline glued to the lines around it", block.text[:200], "region"))
-        if after and fold_for_compare(after) not in present:
-            kept.append(Block(after, block.kind))
+        kept.append(block)
     return kept
 
 

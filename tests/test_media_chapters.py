@@ -134,3 +134,21 @@ def test_latest_news_lines_with_their_times_are_not_chapters():
     for items in (unix, linked):
         blocks = PageMap(parse_html(f"<html><body><ul>{items}</ul></body></html>")).blocks
         assert chapter_runs(blocks) == [], items
+
+
+def test_headline_glued_to_its_date_and_lead_goes_once_the_lead_is_there():
+    """The podcast page's header (date, headline, lead) comes out of trafilatura glued into one
+    line as well as piece by piece: the glued copy goes; a paragraph that merely starts with the
+    headline's words, or glues in text found nowhere else, stays."""
+    from cleaners.extract import Block
+    from cleaners.generic import _unglue_headline
+
+    glued = Block(f"Thứ hai, 20/7/2026, 06:03 (GMT+7) {HEADLINE} {LEAD}")
+    removed = []
+    kept = _unglue_headline([glued, Block(HEADLINE, "heading"), Block(LEAD)], HEADLINE, removed)
+    assert [b.text for b in kept] == [HEADLINE, LEAD] and len(removed) == 1
+    title = "API documentation"
+    prose = Block("API documentation is a set of human-readable instructions for using an API.")
+    assert _unglue_headline([prose], title, []) == [prose]
+    alone = Block(f"{HEADLINE} {LEAD}")  # the lead nowhere else: the only copy stays
+    assert _unglue_headline([alone], HEADLINE, []) == [alone]
