@@ -152,3 +152,16 @@ def test_headline_glued_to_its_date_and_lead_goes_once_the_lead_is_there():
     assert _unglue_headline([prose], title, []) == [prose]
     alone = Block(f"{HEADLINE} {LEAD}")  # the lead nowhere else: the only copy stays
     assert _unglue_headline([alone], HEADLINE, []) == [alone]
+
+
+def test_chapter_list_outside_the_articles_wrapper_is_not_the_articles(cleaner):
+    """A site-wide radio widget in its own box under <body>: it shares only <body> with the headline."""
+    body = ("<p>Sáng nay, giá lúa tại các tỉnh đồng bằng tăng thêm 300 đồng mỗi kg so với tuần trước, theo các "
+            "thương lái ở chợ đầu mối.</p><p>Sở Giao thông vận tải cho biết ba tuyến xe buýt mới sẽ chạy từ đầu "
+            "tháng sau, mỗi tuyến 20 chuyến một ngày.</p>")
+    html = (f"<html><head><meta charset='utf-8'><title>{HEADLINE}</title></head><body>"
+            f"<div class='detail'><h1>{HEADLINE}</h1><p class='sapo'>{LEAD}</p><div class='content'>{body}</div></div>"
+            f"<div class='radio-widget'>{seek_links()}</div></body></html>").encode("utf-8")
+    result = cleaner.clean(html, url=URL, site="generic")
+    assert result.ok, result.detail
+    assert not set(titles()) & set(result.document.paragraphs)
