@@ -41,6 +41,7 @@ MIN_CONTAINED_CHARS = 20  # a shorter paragraph found inside a longer one is a c
 MAX_BLOCKS_FOR_FALLBACK = 3000
 METADATA_RULE = "[structure] metadata "  # the removal of an element read into a document field
 SHOWN = 20  # disagreements printed per list; --format json carries them all
+SHOWN_REJECTED = 5  # on a page we rejected
 # List markers and table bars of trafilatura's text rendering: not words of the paragraph.
 _MARKERS = "-–—•*|> "
 _CELL_BAR = re.compile(r"(?<!\\)\|")
@@ -102,9 +103,11 @@ class SecondOpinion:
         disagreements (nothing more when the two agree)."""
         head = f"second opinion (trafilatura {self.version})"
         where = f"on the article region {self.region} and the whole page" if self.region else "on the whole page"
-        if self.rejected:
+        if self.rejected and not self.only_theirs:
+            out = [f"{head} {where}: agrees: we rejected the page ({self.rejected}), trafilatura finds no text in it"]
+        elif self.rejected:
             kept = sum(len(p.text) for p in self.only_theirs)
-            out = [f"{head} {where}: we rejected the page ({self.rejected}); trafilatura keeps "
+            out = [f"{head} {where}: disagrees: we rejected the page ({self.rejected}); trafilatura keeps "
                    f"{len(self.only_theirs)} paragraphs ({kept} characters)"]
         else:
             figure = f"{self.agreement:.0%}" if self.agreement is not None else "-"
@@ -122,19 +125,26 @@ class SecondOpinion:
             out.extend(_listed(self.only_ours, shown, ours=True))
         if self.only_theirs:
             out.append(f"  trafilatura keeps, we drop ({len(self.only_theirs)}):")
-            out.extend(_listed(self.only_theirs, shown, ours=False))
+            # A page we rejected: the first few say what trafilatura would take for its text.
+            if self.rejected:
+                out.extend(_listed(self.only_theirs, SHOWN_REJECTED, ours=None))
+            else:
+                out.extend(_listed(self.only_theirs, shown, ours=False))
         return out
 
 
-def _listed(paragraphs: list[Paragraph], shown: int, ours: bool) -> list[str]:
+def _listed(paragraphs: list[Paragraph], shown: int, ours: bool | None) -> list[str]:
+    """`ours`: True for our paragraphs, False for trafilatura's, None for trafilatura's on a page
+    we rejected as a whole (no step removed them one by one)."""
     out = []
     for paragraph in paragraphs[:shown]:
         place = paragraph.where or "not placed in the page"
         if paragraph.in_region is False:
             place += " (outside our article region)"
         detail = []
-        if not ours:
+        if ours is not True:
             detail.append("its " + " and ".join(paragraph.views) + " view")
+        if ours is False:
             detail.append(f"we removed it: {paragraph.removed_by}" if paragraph.removed_by
                           else "no step of ours removed it: we never took it")
         out.append(f"    - {place}: {_short(paragraph.text)}")
@@ -293,8 +303,8 @@ def _trafilatura(tree, url: str | None, with_metadata: bool) -> tuple[list[str],
                                             fast=fast)
     except Exception as exc:  # a second opinion that fails must not hide the first one
         return [], None, f"failed: {type(exc).__name__}: {exc}"
-    if found is None:
-        return [], None, "extracted nothing"
+    if found is None:  # its opinion: no main text here (a redirect, an empty page)
+        return [], None, None
     text = getattr(found, "text", None) or ""
     lines = [_table_row(collapse_whitespace(line)) for line in text.splitlines()]
     return [line for line in lines if line.strip(_MARKERS)], getattr(found, "title", None), None
@@ -361,7 +371,7 @@ class _Removals:
                 continue
             inside = removed in key and (key.startswith(removed) or len(removed) >= 0.5 * len(key))
             if removed == key or (len(key) >= MIN_CONTAINED_CHARS and inside) or \
-                    (len(removed) >= MIN_CONTAINED_CHARS and inside) or (len(removed) >= len(key) and key in removed) \
+                    (len(removed) >= MIN_CONTAINED_CHARS and inside) or (len(key) >= MIN_CONTAINED_CHARS and key in removed) \
                     or similarity(text, removal.text) >= SAME_PARAGRAPH:
                 return f"[{removal.step}] {removal.rule}"
         if element is None:

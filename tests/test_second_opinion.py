@@ -180,3 +180,32 @@ def test_matching_tolerates_gluing_tone_style_and_list_markers():
     assert _match(a.replace("suốt nhiều năm qua", "từ lâu"), [a])[0]  # a few words differ
     hit, closest = _match(a, [b, BODY[2]])
     assert not hit and closest < 0.8
+
+
+def test_a_page_we_reject_shows_what_trafilatura_would_keep(synth_config):
+    """The body selector names nothing on this page: we reject it; trafilatura's text is listed."""
+    from cleaners.cleaner import Cleaner
+    from cleaners.second_opinion import second_opinion
+    from cleaners.siteconfig import ConfigRegistry
+
+    page = synthetic_page().replace('id="noi-dung"', 'id="khac"').encode("utf-8")
+    result = Cleaner(ConfigRegistry(synth_config)).clean(page, site="synth", explain=True)
+    assert result.reason == "not-article"
+    report = second_opinion(page, result)
+    assert report.rejected == "not-article" and report.region is None and not report.agrees
+    assert BODY[0] in [p.text for p in report.only_theirs]
+    assert report.lines()[0].endswith(f"disagrees: we rejected the page (not-article); trafilatura keeps "
+                                      f"{len(report.only_theirs)} paragraphs "
+                                      f"({sum(len(p.text) for p in report.only_theirs)} characters)")
+
+
+def test_a_short_line_is_not_taken_for_part_of_a_removed_piece():
+    """A rating star '2' is not the headline the title-echo step removed because the headline has a 2."""
+    from cleaners.document import CleanResult, Removal
+    from cleaners.second_opinion import _Removals
+
+    result = CleanResult(status="ok", removed=[Removal("title-echo", "repeats the headline", TITLE + " năm 2026")])
+    removals = _Removals(result, tree=None)
+    assert removals.find("2", None) is None
+    assert removals.find(TITLE + " năm 2026", None) == "[title-echo] repeats the headline"
+    assert removals.find("Tin ảnh: " + TITLE + " năm 2026", None) == "[title-echo] repeats the headline"
