@@ -369,9 +369,11 @@ class _Removals:
             removed = _key(removal.text)
             if not removed:
                 continue
-            inside = removed in key and (key.startswith(removed) or len(removed) >= 0.5 * len(key))
-            if removed == key or (len(key) >= MIN_CONTAINED_CHARS and inside) or \
-                    (len(removed) >= MIN_CONTAINED_CHARS and inside) or (len(key) >= MIN_CONTAINED_CHARS and key in removed) \
+            # The removed piece inside the line (its first 200 characters, a value without its
+            # label), or the line inside the removed piece (a box removed whole).
+            holds = removed in key and (key.startswith(removed) or len(removed) >= 0.5 * len(key))
+            held = key in removed
+            if removed == key or (len(key) >= MIN_CONTAINED_CHARS and (holds or held)) \
                     or similarity(text, removal.text) >= SAME_PARAGRAPH:
                 return f"[{removal.step}] {removal.rule}"
         if element is None:
