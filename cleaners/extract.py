@@ -27,7 +27,17 @@ SKIP_TAGS = frozenset("script style noscript template iframe object embed svg ca
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
 # Hidden elements never reach the reader (NukeViet's schema spans, 4.5+'s hidden #imgpreview copy).
-HIDDEN_SELECTOR = ".hidden, .hide, .d-none, .sr-only, .visually-hidden, [hidden]"
+HIDDEN_CLASSES = ("hidden", "hide", "d-none", "sr-only", "visually-hidden")  # and the [hidden] attribute
+HIDDEN_SELECTOR = ", ".join([*(f".{name}" for name in HIDDEN_CLASSES), "[hidden]"])  # the rule, as CSS
+# The same elements as HIDDEN_SELECTOR in one walk of the tree: cssselect turns the CSS list into
+# a union of six paths, six walks (1.4 ms on a 136 KB real page, the configured cleaning's
+# largest single cost); cheap substring tests first, the exact class-word test only after them
+# (0.7 ms). tests/test_extract_hidden.py checks both select the same elements.
+_HIDDEN_XPATH = etree.XPath(
+    "descendant-or-self::*[@hidden or (@class and (contains(@class, 'hid') or contains(@class, 'd-none') "
+    "or contains(@class, 'sr-only')) and ("
+    + " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')" for name in HIDDEN_CLASSES)
+    + "))]")
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # "hidden md:block" (Tailwind) or "d-none d-md-block" (Bootstrap) is hidden on phones only.
 _SHOWN_ON_WIDER_SCREENS = re.compile(r"\b\w+:(block|flex|inline|inline-block|grid|table|contents)\b"
@@ -118,7 +128,7 @@ def remove_matching(tree, selectors, rule: str, removed: list[Removed], label: s
 
 def remove_hidden(tree, removed: list[Removed]) -> int:
     count = 0
-    for element in css(HIDDEN_SELECTOR)(tree):
+    for element in _HIDDEN_XPATH(tree):
         if element.getparent() is None or _SHOWN_ON_WIDER_SCREENS.search(element.get("class", "")):
             continue
         text = " ".join(element.text_content().split())

@@ -487,6 +487,7 @@ def test_after_the_first_ctrl_c_no_new_request_starts(tmp_path):
     late = [t - signalled for t in arrivals if t > signalled + 0.25]
     assert not late, f"{len(late)} request(s) started after Ctrl-C"
     assert stopped < 5, stopped
+    assert proc.returncode == 130, stderr[-2000:]  # stopped by a signal, not a finished run
     assert "[not started]" not in stdout
     with closing(sqlite3.connect(out / "state" / "crawl.sqlite")) as db:
         outcomes = {row[0] for row in db.execute("SELECT outcome FROM runs")}
@@ -508,7 +509,7 @@ def test_a_second_ctrl_c_stops_at_once_and_leaves_no_running_run(tmp_path):
     finally:
         server.__exit__(None, None, None)
     assert stopped < 3, stopped
-    assert proc.returncode != 0
+    assert proc.returncode == 130, stderr[-2000:]
     assert "[not started]" not in stdout, stdout
     with closing(sqlite3.connect(out / "state" / "crawl.sqlite")) as db:
         outcomes = {row[0] for row in db.execute("SELECT outcome FROM runs")}
@@ -598,3 +599,16 @@ def test_try_save_stores_the_page_gzipped_as_a_fixture_with_its_expected_output(
     assert checked.returncode == 0 and checked.stdout.endswith("1/1 pages pass\n"), checked.stdout
     again = vnnews("try", SITE, url, "--save", "--fixtures", str(fixtures), env={"VNNEWS_REPLICA": server})
     assert again.returncode == 0 and len(list((fixtures / SITE).glob("*.html.gz"))) == 2  # never overwritten
+
+
+def test_the_systemd_unit_agrees_with_the_exit_statuses_and_the_stop_time():
+    """deploy/vnnews-crawl.service: a busy folder (75) and a stop by systemd (130) are not failures,
+    the stop signal is the graceful one, and systemd waits longer than the longest download."""
+    from crawler.crawl import runner
+    from crawler.crawl import settings
+
+    unit = dict(line.split("=", 1) for line in (REPO / "deploy" / "vnnews-crawl.service").read_text().splitlines()
+                if "=" in line and not line.startswith("#"))
+    assert set(unit["SuccessExitStatus"].split()) == {str(runner.EXIT_BUSY), str(runner.EXIT_INTERRUPTED)}
+    assert unit["KillSignal"] == "SIGINT"
+    assert int(unit["TimeoutStopSec"]) > settings.DOWNLOAD_TIMEOUT

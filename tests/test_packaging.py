@@ -137,6 +137,17 @@ def test_new_site_from_a_wheel_does_not_write_into_the_installed_package(install
     assert not list(bin_dir.parent.rglob("baomoi*"))
 
 
+
+def test_schema_write_from_a_wheel_asks_for_an_output_file(installed, tmp_path):
+    bin_dir, work = installed
+    before = sorted(bin_dir.parent.rglob("schema.json"))  # the shipped one, in vnnews_config
+    refused = _run([bin_dir / "vnnews", "schema", "--write"], cwd=work)
+    assert refused.returncode == 2 and "--output FILE" in refused.stderr, refused.stderr
+    assert sorted(bin_dir.parent.rglob("schema.json")) == before  # nothing written beside the package
+    target = tmp_path / "schema.json"
+    assert _run([bin_dir / "vnnews", "schema", "--write", "--output", target], cwd=work).returncode == 0
+    assert _run([bin_dir / "vnnews", "schema", "--check", "--output", target], cwd=work).returncode == 0
+
 def _version() -> str:
     from crawler import __version__
 

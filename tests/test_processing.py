@@ -87,7 +87,21 @@ def test_html_cut_off_before_its_end_is_rejected_without_cleaning():
     result = clean_page(cleaner, page(body=whole[:40]))
     assert result.reason == "truncated" and "bytes, ending" in result.detail
     assert clean_page(cleaner, page(body="<p>Không có thẻ html, không sao.</p>".encode())).ok
-    assert len(cleaner.calls) == 2
+    assert clean_page(cleaner, page(body=whole.replace(b"</html>", b""))).ok  # ends with its body: whole
+    assert clean_page(cleaner, page(body=whole.split(b"</body>")[0])).reason == "truncated"
+    assert len(cleaner.calls) == 3
+
+
+def test_no_saved_real_page_is_taken_for_a_truncated_one():
+    """Every real page in ../shared/benchmarks/vn-real* was served whole (their SOURCE.md); one of
+    them (Dân trí) ends with </body> and no </html>."""
+    from conftest import shared_or_skip
+    from crawler.corpus.outcome import is_truncated_html
+
+    pages = [html for folder in ("vn-real", "vn-real-2")
+             for html in sorted(shared_or_skip("benchmarks", folder).glob("*.html"))]
+    assert len(pages) >= 24
+    assert [html.name for html in pages if is_truncated_html(html.read_bytes())] == []
 
 
 # declared_canonical reads only the head when it can; these pages must give what parsing the whole

@@ -76,8 +76,11 @@ def export_demo(out_dir: Path) -> bool:
     from crawler.commands import export
 
     dest = out_dir / "export"
-    code = export.run(argparse.Namespace(dest=str(dest), out=str(out_dir), format=["parquet"],
-                                         canonical_only=False, site=None, since=None))
+    # parsed by the export command's own parser, so every option it gains has its default here
+    # (a hand-made Namespace missed --shard-by once and the demo ended in a traceback)
+    parser = argparse.ArgumentParser(prog="vnnews")
+    export.register(parser.add_subparsers(dest="command"))
+    code = export.run(parser.parse_args(["export", str(dest), "--out", str(out_dir), "--format", "parquet"]))
     if code == 0:
         print(f'load it: datasets.load_dataset("parquet", data_dir="{dest / "parquet" / "all"}")')
     return code == 0

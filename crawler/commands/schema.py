@@ -35,6 +35,12 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     text, path = (reference_markdown(), REFERENCE_PATH) if args.docs else (schema_json(), SCHEMA_PATH)
+    if (args.write or args.check) and not args.output and not in_source_checkout():
+        # installed from a wheel: the committed files are not there, and writing beside the
+        # installed package would change the installation, not a checkout
+        print(f"vnnews schema: {path.relative_to(ROOT)} belongs to a source checkout and this vnnews is "
+              f"installed without one: give --output FILE", file=sys.stderr)
+        return 2
     path = Path(args.output) if args.output else path
     if args.write:
         path.write_text(text, encoding="utf-8")
@@ -44,6 +50,10 @@ def run(args) -> int:
         return _check(path, text, "--docs " if args.docs else "")
     print(text, end="")
     return 0
+
+
+def in_source_checkout() -> bool:
+    return (ROOT / "pyproject.toml").is_file() and (ROOT / "docs").is_dir()
 
 
 def _check(path: Path, text: str, docs_flag: str) -> int:

@@ -35,7 +35,7 @@ CRAWL_REJECT_REASONS = {
                    "robots.txt unavailable (detail: the exception)",
 }
 _HTML_OPEN = re.compile(rb"<html[\s>]", re.I)
-_HTML_CLOSE = re.compile(rb"</html\s*>", re.I)
+_HTML_CLOSE = re.compile(rb"</(?:html|body)\s*>", re.I)
 
 
 _CANONICAL_LINKS = etree.XPath("//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIL', "
@@ -102,8 +102,10 @@ def crawl_rejection(page: PageItem, reason: str, detail: str) -> CleanResult:
 
 
 def is_truncated_html(body: bytes) -> bool:
-    """An HTML document that opens <html> but never closes it. (HTML lets a page omit both
-    tags; CMS templates write both, so an opened and unclosed one was cut off.)"""
+    """An HTML document that opens <html> but ends without closing its body or itself. (HTML
+    lets a page omit these tags; CMS templates write them, so an opened and unclosed page was
+    cut off.) `</body>` counts: the real Dân trí article of vn-real-2 ends with it and no
+    `</html>`, and a page cut off mid-transfer does not stop exactly after its body."""
     head = body[:4096]
     return bool(_HTML_OPEN.search(head)) and not _HTML_CLOSE.search(body[-4096:])
 

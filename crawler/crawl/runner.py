@@ -15,6 +15,8 @@ from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_BUSY = 75  # EX_TEMPFAIL: a site or the output folder is being crawled; try again later
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention: stopped by Ctrl-C or SIGTERM before the end
+INTERRUPTED = ("shutdown", "killed")  # Scrapy's finish_reason after the first signal; ours after the second
 
 
 class UsageError(ValueError):
@@ -418,7 +420,10 @@ def print_health_warnings(sites: list[str], out_dir: Path, stream=sys.stdout) ->
 
 def exit_code(runs: list[SiteRun], not_run: dict[str, str] | None = None) -> int:
     """0 when every site did its job; 1 when a site failed (SiteRun.failure) or did not run
-    (a broken YAML under --all). Usage errors are 2, a busy site or folder 75, Ctrl-C 130."""
+    (a broken YAML under --all); 130 when a signal (Ctrl-C, SIGTERM) stopped it before the end,
+    whatever the sites did until then. Usage errors are 2, a busy site or folder 75."""
+    if any(r.finish_reason in INTERRUPTED for r in runs):
+        return EXIT_INTERRUPTED
     if not runs or not_run or any(r.failure for r in runs):
         return EXIT_FAILED
     return EXIT_OK
