@@ -104,7 +104,9 @@ class SecondOpinion:
         head = f"second opinion (trafilatura {self.version})"
         where = f"on the article region {self.region} and the whole page" if self.region else "on the whole page"
         if self.rejected and not self.only_theirs:
-            out = [f"{head} {where}: agrees: we rejected the page ({self.rejected}), trafilatura finds no text in it"]
+            finds = "trafilatura finds no text in it" if not self.errors else "trafilatura failed"
+            out = [f"{head} {where}: {'agrees' if self.agrees else 'disagrees'}: we rejected the page "
+                   f"({self.rejected}), {finds}"]
         elif self.rejected:
             kept = sum(len(p.text) for p in self.only_theirs)
             out = [f"{head} {where}: disagrees: we rejected the page ({self.rejected}); trafilatura keeps "
@@ -143,7 +145,8 @@ def _listed(paragraphs: list[Paragraph], shown: int, ours: bool | None) -> list[
             place += " (outside our article region)"
         detail = []
         if ours is not True:
-            detail.append("its " + " and ".join(paragraph.views) + " view")
+            views = " and ".join(paragraph.views)
+            detail.append(f"in its {views} view{'s' if len(paragraph.views) > 1 else ''}")
         if ours is False:
             detail.append(f"we removed it: {paragraph.removed_by}" if paragraph.removed_by
                           else "no step of ours removed it: we never took it")
