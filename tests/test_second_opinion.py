@@ -209,3 +209,17 @@ def test_a_short_line_is_not_taken_for_part_of_a_removed_piece():
     assert removals.find("2", None) is None
     assert removals.find(TITLE + " năm 2026", None) == "[title-echo] repeats the headline"
     assert removals.find("Tin ảnh: " + TITLE + " năm 2026", None) == "[title-echo] repeats the headline"
+
+
+def test_a_headline_trafilatura_reads_otherwise_is_named(synth_config):
+    from cleaners.cleaner import Cleaner
+    from cleaners.second_opinion import second_opinion
+    from cleaners.siteconfig import ConfigRegistry
+
+    other = "Bản tin buổi sáng ngày 7/12"
+    page = synthetic_page().replace('<meta charset="utf-8">',
+                                    f'<meta charset="utf-8"><meta property="og:title" content="{other}">')
+    result = Cleaner(ConfigRegistry(synth_config)).clean(page.encode("utf-8"), site="synth", explain=True)
+    report = second_opinion(page.encode("utf-8"), result)
+    assert report.title_ours == TITLE and report.title_theirs == other and report.title_differs
+    assert f"  title: ours {TITLE!r}; trafilatura {other!r}" in report.lines()
