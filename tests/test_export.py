@@ -147,6 +147,20 @@ def test_pandas_reads_timestamps_with_their_offset(crawl):
         assert value.isoformat().endswith("+07:00")
 
 
+
+def test_polars_reads_the_export_as_the_readme_says(crawl):
+    import polars as pl  # a test dependency: the README's polars line is run here
+
+    df = pl.read_parquet(str(crawl["dest"] / "parquet" / "all" / "*.parquet"))
+    assert df.height == len(crawl["manifest"])
+    published = dict(zip(df["id"].to_list(), df["published"].to_list()))
+    dated = [e for e in crawl["manifest"] if e["published"]]
+    assert dated
+    for entry in dated:  # polars names the +07:00 offset Etc/GMT-7: the same instant and offset
+        value = published[entry["id"]]
+        assert value == dt.datetime.fromisoformat(entry["published"])
+        assert value.utcoffset() == dt.timedelta(hours=7)
+
 def test_the_card_has_configs_features_and_figures(crawl):
     import yaml
 
