@@ -27,7 +27,9 @@ def register(subparsers) -> None:
     parser.add_argument("--site", help="a configured site name, or 'generic' for no site config or CMS profile")
     parser.add_argument("--format", choices=("text", "json"),
                         help="output format (default text; --batch always writes JSON lines)")
-    parser.add_argument("--explain", action="store_true", help="list every removed piece on stderr")
+    parser.add_argument("--explain", action="store_true",
+                        help="list every removed piece on stderr, then where trafilatura (second opinion) "
+                             "disagrees; --format json carries it as second_opinion")
     parser.add_argument("--batch", metavar="LIST.jsonl",
                         help="clean many pages in one process: one JSON object a line with path, url, site")
     parser.add_argument("--expect-lang", metavar="CODE",
@@ -126,18 +128,26 @@ def _rejected(reason: str, detail: str, site: str | None, url: str | None):
 
 def run_one(cleaner, args) -> int:
     path = args.file
+    opinion = None
     try:
         body = _read_page(path)
         result = cleaner.clean(body, url=args.url, site=args.site, explain=args.explain,
                                expect_lang=args.expect_lang, any_page=args.any_page)
+        if args.explain:  # only here: never in a crawl or --batch
+            from cleaners.second_opinion import second_opinion
+
+            opinion = second_opinion(body, result)
     except PageRejected as exc:
         result = _rejected(exc.reason, exc.detail, args.site, args.url)
     except (OSError, ValueError) as exc:
         return _usage(f"{'standard input' if path == '-' else path}: {exc}")
     if args.explain:
-        _print_explanation(result)
+        _print_explanation(result, opinion)
     if args.format == "json":
-        print(json.dumps(result.to_record(), ensure_ascii=False))
+        record = result.to_record()
+        if opinion is not None:
+            record["second_opinion"] = opinion.to_dict()
+        print(json.dumps(record, ensure_ascii=False))
     elif result.ok:
         sys.stdout.write(result.document.text)
     if not result.ok:
@@ -146,7 +156,7 @@ def run_one(cleaner, args) -> int:
     return EXIT_OK
 
 
-def _print_explanation(result) -> None:
+def _print_explanation(result, opinion=None) -> None:
     err = sys.stderr
     print(f"site: {result.site}  cms: {result.cms}  url: {result.url}", file=err)
     for removal in result.removed:
@@ -158,6 +168,8 @@ def _print_explanation(result) -> None:
         print(f"note: {note}", file=err)
     if not result.ok:
         print(f"rejected by: {result.reason} ({result.detail})", file=err)
+    for line in opinion.lines() if opinion is not None else ():  # trafilatura's view, where it differs
+        print(line, file=err)
 
 
 def run_batch(cleaner, list_path: Path, args) -> int:

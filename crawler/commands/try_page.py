@@ -30,7 +30,9 @@ def register(subparsers) -> None:
     parser.add_argument("site", metavar="SITE_OR_YAML")
     parser.add_argument("page", metavar="URL_OR_FILE")
     parser.add_argument("--url", help="the page's URL when URL_OR_FILE is a file (default: its canonical link)")
-    parser.add_argument("--explain", action="store_true", help="list every removed piece with step and rule")
+    parser.add_argument("--explain", action="store_true",
+                        help="list every removed piece with step and rule, then where trafilatura (second "
+                             "opinion) disagrees")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--config", metavar="DIR", help="config folder")
     parser.add_argument("--save", action="store_true",
@@ -61,10 +63,15 @@ def run(args) -> int:
         if isinstance(saved, int):
             return saved
     result = cleaner.clean(body, url=url, site=site, content_type=content_type, explain=args.explain)
+    opinion = None
+    if args.explain:
+        from cleaners.second_opinion import second_opinion
+
+        opinion = second_opinion(body, result, content_type)
     if args.format == "json":
-        _print_json(result, args.explain)
+        _print_json(result, args.explain, opinion)
     else:
-        _print_text(result, args.explain)
+        _print_text(result, args.explain, opinion)
     missed = [name for name, _ in result.misses if name in REQUIRED_SELECTORS]
     if not result.ok:
         return EXIT_REJECTED
@@ -156,16 +163,18 @@ def _warn_if_other_site(cleaner, site: str, url: str | None) -> None:
               file=sys.stderr)
 
 
-def _print_json(result, explain: bool) -> None:
+def _print_json(result, explain: bool, opinion=None) -> None:
     record = result.to_record()
     record["notes"] = list(result.notes)
     if explain:
         record["removed"] = [vars(removal) for removal in result.removed]
         record["counts"] = dict(result.counts)
+    if opinion is not None:
+        record["second_opinion"] = opinion.to_dict()
     print(json.dumps(record, ensure_ascii=False, indent=2))
 
 
-def _print_text(result, explain: bool) -> None:
+def _print_text(result, explain: bool, opinion=None) -> None:
     from cleaners.document import METADATA_FIELDS
 
     doc = result.document
@@ -182,6 +191,8 @@ def _print_text(result, explain: bool) -> None:
         print(f"counts: {counts or 'none'}")
     for note in result.notes:
         print(f"note: {note}")
+    for line in opinion.lines() if opinion is not None else ():  # trafilatura's view, where it differs
+        print(line)
     if doc is None:
         print(f"rejected: {result.reason} ({result.detail})")
         return
