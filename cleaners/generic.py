@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .extract import Block, DomExtraction, Removed, css
-from .region import TEASER_TITLE_CHARS, PageMap, chapter_runs
+from .region import TEASER_TITLE_CHARS, PageMap, chapter_runs, holds
 from .vi import boilerplate
 from .steps import looks_like_byline
 from .vi.bylines import clean_author
@@ -55,7 +55,7 @@ def extract_generic(tree, url, structured) -> DomExtraction:
     # the plain-text rendering ("python" would also build), which nothing here reads.
     found = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
                                         include_images=True, include_links=False, deduplicate=False,
-                                        with_metadata=False, fast=_too_many_blocks(tree),
+                                        with_metadata=False, fast=too_many_blocks(tree),
                                         output_format="txt")
     body = getattr(found, "body", None)
     out.blocks = _blocks_from_extraction(body) if body is not None else []
@@ -156,22 +156,18 @@ def _chapter_list_labels(pages: PageMap, headline: int, run) -> list[int]:
     """The short lines right above a chapter list, in the list's own wrapper: its label or the
     player's hint ("Bấm để chuyển tới nội dung bạn muốn nghe"), chrome like the times."""
     controls = [c.element for c in run]
-    wrapper = next((a for a in controls[0].iterancestors() if all(_holds(a, c) for c in controls[1:])), None)
+    wrapper = next((a for a in controls[0].iterancestors() if all(holds(a, c) for c in controls[1:])), None)
     outer = wrapper.getparent() if wrapper is not None else None
     if outer is None or outer.tag in ("body", "html"):
         return []
     labels = []
     for index in range(run[0].start - 1, max(headline, run[0].start - 1 - MAX_CHAPTER_LABELS), -1):
         block = pages.blocks[index]
-        if (not _holds(outer, block.element) or _holds(wrapper, block.element) or block.chars > MAX_LABEL_CHARS
+        if (not holds(outer, block.element) or holds(wrapper, block.element) or block.chars > MAX_LABEL_CHARS
                 or block.text.endswith((".", "!", "?", "…"))):
             break
         labels.append(index)
     return labels
-
-
-def _holds(ancestor, element) -> bool:
-    return element is ancestor or any(a is ancestor for a in element.iterancestors())
 
 
 def _chapters_in_article(pages: PageMap, headline: int, run) -> bool:
@@ -442,7 +438,7 @@ def _author_near(pages: PageMap, headline, first, last) -> str | None:
     return None
 
 
-def _too_many_blocks(tree) -> bool:
+def too_many_blocks(tree) -> bool:
     """Trafilatura's fallback (jusText) takes time quadratic in the number of short paragraphs:
     beyond a few thousand, skip it rather than let one page stall a crawl."""
     return tree.xpath("count(//p|//div|//li|//br|//td)") > MAX_BLOCKS_FOR_FALLBACK

@@ -450,7 +450,8 @@ def chapter_runs(blocks: list[PageBlock], after: int = -1) -> list[list[Chapter]
     return [run for run in runs if len(run) >= 2]
 
 
-def _holds(ancestor, element) -> bool:
+def holds(ancestor, element) -> bool:
+    """`element` is `ancestor` or inside it (lxml elements compare by identity here)."""
     return element is ancestor or any(a is ancestor for a in element.iterancestors())
 
 
@@ -471,6 +472,6 @@ def _chapter_at(blocks: list[PageBlock], index: int) -> Chapter | None:
         return None
     whole = text if end == index else f"{text} {blocks[end].text}"
     control = _seek_control(block.element, whole, split[0])
-    if control is None or (end > index and not _holds(control, blocks[end].element)):
+    if control is None or (end > index and not holds(control, blocks[end].element)):
         return None
     return Chapter(index, end, split[1], split[0], control)

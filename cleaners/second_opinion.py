@@ -31,14 +31,12 @@ from dataclasses import asdict, dataclass, field
 from .decode import DecodeError, decode_html
 from .document import CleanResult
 from .extract import css, parse_html
-from .region import PageMap
+from .generic import too_many_blocks
+from .region import PageMap, holds
 from .vi.text import collapse_whitespace, fold_for_compare, similarity
 
 SAME_PARAGRAPH = 0.8  # word-level similarity from which two paragraphs are one (vi.text.similarity)
 MIN_CONTAINED_CHARS = 20  # a shorter paragraph found inside a longer one is a coincidence, not a match
-# Trafilatura's fallback (jusText) takes time quadratic in the number of short paragraphs; as in
-# generic mode, a page with more block elements than this runs it in fast mode.
-MAX_BLOCKS_FOR_FALLBACK = 3000
 METADATA_RULE = "[structure] metadata "  # the removal of an element read into a document field
 SHOWN = 20  # disagreements printed per list; --format json carries them all
 SHOWN_REJECTED = 5  # on a page we rejected
@@ -271,9 +269,8 @@ def _region(pages: PageMap, ours: list[str], headline: int | None):
         return None
     if headline is None:
         return container
-    ancestors = [container, *container.iterancestors()]
     for element in (pages.blocks[headline].element, *pages.blocks[headline].element.iterancestors()):
-        if any(element is a for a in ancestors):
+        if holds(element, container):
             return element
     return container
 
@@ -300,7 +297,7 @@ def _trafilatura(tree, url: str | None, with_metadata: bool) -> tuple[list[str],
     message when it extracted nothing or failed."""
     import trafilatura
 
-    fast = tree.xpath("count(//p|//div|//li|//br|//td)") > MAX_BLOCKS_FOR_FALLBACK
+    fast = too_many_blocks(tree)  # as generic mode: jusText's time is quadratic on huge pages
     try:  # bare_extraction copies a tree it is given: the fresh tree is not pruned
         found = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=with_metadata,
                                             fast=fast)
@@ -416,7 +413,7 @@ def _placed(paragraph: Paragraph, pages: PageMap, headline: int | None, region) 
     element = pages.blocks[position].element
     paragraph.where = element_path(element)
     if region is not None:
-        paragraph.in_region = element is region or any(a is region for a in element.iterancestors())
+        paragraph.in_region = holds(region, element)
     return paragraph
 
 

@@ -44,8 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.corpus.dedup import FolderLock, cluster_fields, read_clusters
-from crawler.corpus.writer import fsync_dir
-from crawler.corpus.writer import MANIFEST
+from crawler.corpus.writer import MANIFEST, fsync_dir
 
 FORMATS = ("parquet", "jsonl")
 CONFIGS = ("default", "all")  # default: the canonical copies
@@ -269,8 +268,6 @@ def _fsync_tree(root: Path) -> None:
             with open(os.path.join(folder, name), "rb") as fh:
                 os.fsync(fh.fileno())
         fsync_dir(Path(folder))
-
-
 
 
 def _swap(dest: Path, fmt: str, temp: Path) -> None:

@@ -241,7 +241,7 @@ class CorpusWriter:
         if extra:
             entry.update({k: v for k, v in extra.items() if k not in _FIXED_FIELDS})
         if self._thread is None:
-            self._write_atomic(self.corpus_dir / name, text.encode("utf-8"))
+            write_atomic(self.corpus_dir / name, text.encode("utf-8"))
             self._append(self._manifest, entry)
         else:
             self._enqueue(("doc", name, text.encode("utf-8"), _line(entry)))
@@ -369,9 +369,6 @@ class CorpusWriter:
     @staticmethod
     def _outcome(status: str, entry: dict) -> Outcome:
         return Outcome(status, entry["file"], int(entry["seq"]))
-
-    def _write_atomic(self, target: Path, data: bytes) -> None:
-        write_atomic(target, data)
 
     @staticmethod
     def _append(fh, record: dict) -> None:
