@@ -34,6 +34,8 @@ _CAPTION_CLASS = re.compile(r"caption", re.IGNORECASE)
 # The word every CMS uses for the element holding the writer's name (class, itemprop, data-role, rel).
 _AUTHOR_MARK = re.compile(r"author|byline|tac-?gia", re.IGNORECASE)
 _HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidden)(?:\s|$)")
+# Every class attribute _CAPTION_CLASS, _HIDDEN_CLASS or _AUTHOR_MARK matches holds one of these.
+_CLASS_HINT = re.compile(r"caption|hid|d-none|sr-only|author|byline|tac", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 BODY_SHARE = 0.8  # the body container holds at least this share of the extracted text
 TEASER_TITLE_CHARS = 20  # a linked teaser title is at least this long
@@ -77,7 +79,8 @@ class PageBlock:
 
 
 def _solid(text: str) -> int:
-    return len(text) - sum(text.count(c) for c in " \t\r\n\xa0")
+    return (len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
+            - text.count("\xa0"))
 
 
 def page_blocks(root) -> list[PageBlock]:
@@ -85,120 +88,147 @@ def page_blocks(root) -> list[PageBlock]:
     order. Iterative (lxml's iterwalk), so a deeply nested page cannot exhaust the stack."""
     blocks: list[PageBlock] = []
     buffer: list[str] = []
-    state = {"chars": 0, "link": 0, "bold": 0, "lead": 0, "started": False, "datetime": None, "author": None,
-             "links": 0}
+    # The block being filled: solid characters, of which in links, in bold; the leading link's.
+    chars = link = bold = lead = links = 0
+    started = False
+    datetime = author = None
+    seen = 0  # solid characters added so far on the whole page: tells whether a link showed text
     stack: list = [root]  # open block-level elements
-    depth = {"a": 0, "bold": 0, "caption": 0, "hidden": 0, "skip": 0}
-    link_start: list[int] = []  # for each open <a>: -1, or the chars count when it opened a block
+    in_link = in_bold = in_caption = hidden = 0
+    link_start: list[tuple[int, int]] = []  # for each open <a>: (-1 or chars when it opened a block, seen)
 
-    def add(text):
-        if not text or depth["skip"] or depth["hidden"]:  # hidden text is not on the page
-            return
-        solid = _solid(text)
+    def add(text):  # called for text that is there and not hidden (hidden text is not on the page)
+        nonlocal chars, link, bold, started, seen
         buffer.append(text)
-        if not solid:
-            return
-        state["started"] = True
-        state["chars"] += solid
-        if depth["a"]:
-            state["link"] += solid
-        if depth["bold"]:
-            state["bold"] += solid
+        solid = _solid(text)
+        if solid:
+            started = True
+            chars += solid
+            seen += solid
+            if in_link:
+                link += solid
+            if in_bold:
+                bold += solid
 
     def flush():
-        text = collapse_whitespace("".join(buffer))
-        if text:
-            element = stack[-1]
-            tag = element.tag if isinstance(element.tag, str) else ""
-            kind = "caption" if depth["caption"] else ("heading" if tag in HEADING_TAGS else "body")
-            blocks.append(PageBlock(text, element, state["chars"], state["link"], state["lead"],
-                                    state["bold"], kind, bool(depth["hidden"]), state["datetime"],
-                                    state["author"], state["links"]))
-        buffer.clear()
-        state.update(chars=0, link=0, bold=0, lead=0, started=False, datetime=None, author=None, links=0)
+        nonlocal chars, link, bold, lead, started, datetime, author, links
+        if buffer:
+            text = collapse_whitespace("".join(buffer))
+            buffer.clear()
+            if text:
+                element = stack[-1]
+                kind = "caption" if in_caption else ("heading" if element.tag in HEADING_TAGS else "body")
+                blocks.append(PageBlock(text, element, chars, link, lead, bold, kind, bool(hidden), datetime,
+                                        author, links))
+        chars = link = bold = lead = links = 0
+        started = False
+        datetime = author = None
 
     flags: dict = {}  # element -> what it opened, to close on its end event
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, element in walker:
-        tag = element.tag if isinstance(element.tag, str) else None
+        tag = element.tag
         if event == "start":
             if element is root:
-                add(element.text)
+                if element.text:
+                    add(element.text)
                 continue
-            if tag is None:
+            if not isinstance(tag, str):
                 continue
-            opened = []
             if tag in SKIP_TAGS:
                 walker.skip_subtree()
-                flags[element] = ("skip",)
+                flags[element] = _SKIPPED
                 continue
             if tag == "br":
                 flush()
-                flags[element] = ()
                 continue
+            opened = 0
             if tag in BLOCK_TAGS:
                 flush()
                 stack.append(element)
-                opened.append("block")
-            if tag == "figcaption" or _CAPTION_CLASS.search(element.get("class", "")):
-                depth["caption"] += 1
-                opened.append("caption")
-            if _is_hidden(element):
-                depth["hidden"] += 1
-                opened.append("hidden")
+                opened |= _BLOCK
             if tag == "a":
-                link_start.append(-1 if state["started"] else state["chars"])
-                depth["a"] += 1
-                opened.append("a")
-            if tag in BOLD_TAGS:
-                depth["bold"] += 1
-                opened.append("bold")
-            if tag == "time" and state["datetime"] is None and element.get("datetime"):
-                state["datetime"] = element.get("datetime")
-            if state["author"] is None and _marks_author(element):
-                state["author"] = collapse_whitespace(element.text_content()) or None
-            flags[element] = tuple(opened)
-            add(element.text)
+                link_start.append((-1 if started else chars, seen))
+                in_link += 1
+                opened |= _LINK
+            elif tag in BOLD_TAGS:
+                in_bold += 1
+                opened |= _BOLD
+            elif tag == "time" and datetime is None and element.get("datetime"):
+                datetime = element.get("datetime")
+            if tag == "figcaption":
+                in_caption += 1
+                opened |= _CAPTION
+            attributes = len(element.attrib)
+            if attributes:  # most elements have none, or a class that names nothing of these
+                classes = element.get("class")
+                marked = classes is not None and _CLASS_HINT.search(classes)
+                if marked or attributes > (classes is not None):
+                    if marked and tag != "figcaption" and _CAPTION_CLASS.search(classes):
+                        in_caption += 1
+                        opened |= _CAPTION
+                    if _is_hidden(element, classes):
+                        hidden += 1
+                        opened |= _HIDDEN
+                    if author is None and _marks_author(element, classes):
+                        author = collapse_whitespace(element.text_content()) or None
+            if opened:
+                flags[element] = opened
+            if not hidden:
+                text = element.text
+                if text:
+                    add(text)
         else:
             if element is root:
                 break
-            if tag is None:
-                add(element.tail)
+            if not isinstance(tag, str):
+                if not hidden:
+                    text = element.tail
+                    if text:
+                        add(text)
                 continue
-            opened = flags.pop(element, ())
-            if opened == ("skip",):
-                add(element.tail)
-                continue
-            if "a" in opened:
-                depth["a"] -= 1
-                started_at = link_start.pop()
-                if element.text_content().strip():
-                    state["links"] += 1
-                if started_at == 0 and not state["lead"]:
-                    state["lead"] = state["chars"]
-            if "bold" in opened:
-                depth["bold"] -= 1
-            if "block" in opened:
+            opened = flags.pop(element, 0)
+            if opened & _LINK:
+                in_link -= 1
+                started_at, seen_at = link_start.pop()
+                # Text shown inside the link; else any text at all (hidden, in a script) counts too.
+                if seen > seen_at or element.text_content().strip():
+                    links += 1
+                if started_at == 0 and not lead:
+                    lead = chars
+            if opened & _BOLD:
+                in_bold -= 1
+            if opened & _BLOCK:
                 flush()
                 stack.pop()
-            if "caption" in opened:
-                depth["caption"] -= 1
-            if "hidden" in opened:
-                depth["hidden"] -= 1
-            add(element.tail)
+            if opened & _CAPTION:
+                in_caption -= 1
+            if opened & _HIDDEN:
+                hidden -= 1
+            if not hidden:
+                text = element.tail
+                if text:
+                    add(text)
     flush()
     return blocks
 
 
-def _marks_author(element) -> bool:
-    return any(_AUTHOR_MARK.search(element.get(name) or "")
-               for name in ("class", "itemprop", "data-role", "rel"))
+_BLOCK, _LINK, _BOLD, _CAPTION, _HIDDEN, _SKIPPED = 1, 2, 4, 8, 16, 32
 
 
-def _is_hidden(element) -> bool:
+def _marks_author(element, classes: str | None) -> bool:
+    if classes and _AUTHOR_MARK.search(classes):
+        return True
+    for name in ("itemprop", "data-role", "rel"):
+        value = element.get(name)
+        if value and _AUTHOR_MARK.search(value):
+            return True
+    return False
+
+
+def _is_hidden(element, classes: str | None) -> bool:
     if element.get("hidden") is not None:
         return True
-    classes = element.get("class")
     if classes and _HIDDEN_CLASS.search(classes) and not SHOWN_ON_WIDER_SCREENS.search(classes):
         return True
     style = element.get("style")
@@ -277,8 +307,8 @@ class PageMap:
 
     def span(self, element) -> tuple[int, int] | None:
         """First and last block index inside `element` (blocks of a subtree are contiguous)."""
-        inside = [i for i, b in enumerate(self.blocks)
-                  if b.element is element or any(a is element for a in b.element.iterancestors())]
+        subtree = set(element.iter())  # one C walk, instead of every block's ancestors
+        inside = [i for i, b in enumerate(self.blocks) if b.element in subtree]
         return (inside[0], inside[-1]) if inside else None
 
     def in_teaser_card(self, position: int, headline: int | None) -> bool:

@@ -222,3 +222,112 @@ def test_is_blank_agrees_with_the_regex_definition():
                *(c + "\u200b" for c in spaces), "\u180e", "\u0085", "\u001c\u001f"]
     for s in samples:
         assert is_blank(s) == plain(s), repr(s)
+
+
+# --- the page walk's attribute shortcut (cleaners/region.py) -----------------------------------
+
+MARKED_MARKUP = """<html><body>
+<div class="photo-Caption">a</div><div class="CAPTION">b</div><p class="x hidden">c</p><p class="hide">d</p>
+<p class="d-none d-md-block">e</p><span class="sr-only">f</span><i class="visually-hidden">g</i>
+<p hidden>h</p><p style="DISPLAY: none">i</p><p style="visibility:hidden">j</p>
+<span class="Author-name">k</span><span class="byline">l</span><span class="tac-gia">m</span>
+<span class="tacgia">n</span><span itemprop="author">o</span><a rel="author" href="/x">p</a>
+<span data-role="AUTHOR">q</span><span class="hiddenx">r</span><span class="plain" id="x">s</span>
+<span title="author">t: a title attribute marks nothing</span><p class="">u</p>
+</body></html>"""
+
+
+def _plain_marks(element) -> tuple[bool, bool, bool]:
+    """Caption, hidden and author, tested without the shortcut, on every element."""
+    from cleaners import region
+
+    classes = element.get("class")
+    caption = bool(region._CAPTION_CLASS.search(element.get("class", "")))
+    return caption, region._is_hidden(element, classes), region._marks_author(element, classes)
+
+
+def _shortcut_lets_through(element) -> bool:
+    """What page_blocks tests before it looks closer (the same condition, spelled out here)."""
+    from cleaners import region
+
+    attributes = len(element.attrib)
+    classes = element.get("class")
+    hinted = classes is not None and bool(region._CLASS_HINT.search(classes))
+    return bool(attributes) and (hinted or attributes > (classes is not None))
+
+
+def _elements_the_shortcut_misses(tree) -> list:
+    return [element for element in tree.iter() if isinstance(element.tag, str)
+            and any(_plain_marks(element)) and not _shortcut_lets_through(element)]
+
+
+def test_the_walk_shortcut_keeps_every_marked_element_of_hand_made_markup():
+    tree = parse_html(MARKED_MARKUP)
+    marked = [element for element in tree.iter() if isinstance(element.tag, str) and any(_plain_marks(element))]
+    assert len(marked) == 16  # every line but e (shown on wider screens), r, s, t and u is marked
+    assert _elements_the_shortcut_misses(tree) == []
+
+
+def test_the_walk_shortcut_keeps_every_marked_element_of_the_fixture_pages():
+    pages = fixture_pages()
+    assert pages
+    marked = 0
+    for page in pages:
+        tree = parse_html(page.read_text(encoding="utf-8", errors="replace"))
+        assert _elements_the_shortcut_misses(tree) == [], page
+        marked += sum(any(_plain_marks(e)) for e in tree.iter() if isinstance(e.tag, str))
+    assert marked  # some fixture page has a caption, hidden or author element
+
+
+# --- trafilatura's fast mode on pages that declare an article (cleaners/generic.py) -------------
+
+def _real_pages():
+    from conftest import shared_or_skip
+
+    import json
+
+    pages = []
+    for folder in ("vn-real", "vn-real-2"):
+        root = shared_or_skip("benchmarks", folder)
+        for meta in sorted(root.glob("*.meta.json")):
+            url = json.loads(meta.read_text(encoding="utf-8")).get("url")
+            pages.append((meta.with_name(meta.name.removesuffix(".meta.json") + ".html"), url))
+    return pages
+
+
+def test_fast_mode_on_declared_articles_gives_the_same_documents_as_the_fallbacks(monkeypatch):
+    """Every real page and every fixture page: the document (or the rejection) is the same with
+    trafilatura's fallbacks always on as with them skipped on pages that declare an article."""
+    from cleaners import generic
+    from cleaners.cleaner import Cleaner
+
+    cleaner = Cleaner()
+    pages = [(path, url) for path, url in _real_pages()] + [(path, None) for path in fixture_pages()]
+
+    def documents():
+        found = []
+        for path, url in pages:
+            result = cleaner.clean(path.read_bytes(), url=url, site="generic")
+            found.append((result.status, result.reason, result.document and result.document.text))
+        return found
+
+    from cleaners.structured import structured_metadata
+
+    trees = [parse_html(path.read_text(encoding="utf-8", errors="replace")) for path, _ in pages]
+    assert sum(generic.skip_fallbacks(tree, structured_metadata(tree)) for tree in trees) >= 15  # real articles
+    shortcut = documents()
+    monkeypatch.setattr(generic, "skip_fallbacks", lambda tree, structured: generic.too_many_blocks(tree))
+    assert documents() == shortcut
+
+
+def test_fallbacks_are_skipped_only_where_structured_data_declares_an_article():
+    from cleaners.generic import skip_fallbacks
+    from cleaners.structured import structured_metadata
+
+    article = parse_html('<html><head><script type="application/ld+json">{"@type": "NewsArticle", '
+                         '"headline": "Tin"}</script></head><body><h1>Tin</h1><p>x</p></body></html>')
+    listing = parse_html('<html><head><meta property="og:type" content="website"><script type='
+                         '"application/ld+json">{"@type": "WebPage", "name": "Kinh doanh"}</script>'
+                         '</head><body><h1>Kinh doanh</h1></body></html>')
+    assert skip_fallbacks(article, structured_metadata(article)) is True
+    assert skip_fallbacks(listing, structured_metadata(listing)) is False
