@@ -32,7 +32,6 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from w3lib.url import safe_url_string
-from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -188,16 +187,23 @@ def _page_from_record(record) -> PageItem:
     )
 
 
-def read_archive_file(path: str | os.PathLike) -> Iterator[PageItem]:
-    """The pages of one archive file, in write order; stops (with a warning) at a damaged record."""
+def read_archive_file(path: str | os.PathLike, reading=None) -> Iterator[PageItem]:
+    """The pages of one archive file (or of the range `reading.span` of it, crawler/corpus/spans.py),
+    in write order; stops (with a warning) at a damaged record."""
+    from crawler.corpus.spans import Reading
+
     path = Path(path)
+    reading = reading or Reading(str(path))
     with path.open("rb") as fh:
+        records = reading.records(fh, check_digests="raise")
         try:
-            for record in ArchiveIterator(fh, check_digests="raise"):
+            for record in records:
                 if record.rec_type == "response":
                     yield _page_from_record(record)
         except Exception as exc:  # warcio raises assorted errors on a torn gzip member
-            logger.warning("%s: stopped at a damaged record (an interrupted run?): %s", path, exc)
+            reading.stop(logger, "%s: stopped at a damaged record (an interrupted run?): %s", path, exc)
+        finally:
+            records.close()
 
 
 def read_pages(raw_dir: str | os.PathLike) -> Iterator[PageItem]:

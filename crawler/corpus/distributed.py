@@ -1,13 +1,14 @@
 """Cleaning WARC files on a Dask cluster (`--scheduler` of `vnnews reprocess` and `import-warc`).
 
-One task per WARC file: a `dask worker` reads the file (the same path must be readable on
-every worker: a shared folder, or one machine), picks the pages as the serial run does,
-cleans them and returns the pages (without bodies) with their CleanResults. The client
-stores them file by file in the order given, so the corpus is the one a serial run writes.
-At most two tasks per worker thread are out at a time (memory stays bounded on both
-sides). A worker that dies mid-task: the scheduler runs the task again on another worker
-(Dask's `distributed.scheduler.allowed-failures`), and the client only ever stores a
-file's results once, whole.
+One task per byte range of a WARC file (crawler/corpus/spans.py, the tasks of the local
+process pool too): a `dask worker` reads the records of its range (the same path must be
+readable on every worker: a shared folder, or one machine), picks the pages as the serial
+run does, cleans them and returns the pages (without bodies) with their CleanResults. The
+client stores them range by range in archive order, so the corpus is the one a serial run
+writes. At most two tasks per worker thread are out at a time (memory stays bounded on
+both sides, whatever the size of the files). A worker that dies mid-task: the scheduler
+runs the task again on another worker (Dask's `distributed.scheduler.allowed-failures`),
+and the client only ever stores a range's results once, whole.
 
 Security: a Dask scheduler runs whatever code its clients send, so the client refuses a
 plain `tcp://` scheduler that is not on the loopback interface; use `tls://` with the
@@ -59,31 +60,18 @@ def _cleaner(config_root: str):
     return _cleaners[config_root]
 
 
-def clean_file_task(path: str, config_root: str, selection) -> tuple[dict, list]:
-    """On a worker: the cleaned pages of one file, in file order, and the file's counts.
-    `selection` None: our own archive (reprocess); else an importer.Selection."""
-    from crawler.corpus.archive import read_archive_file
+def clean_span_task(span, config_root: str, selection):
+    """On a worker: spans.clean_span with this worker's cleaner for `config_root`."""
+    from crawler.corpus.spans import clean_span
 
-    cleaner = _cleaner(config_root)
-    counts: Counter = Counter()
-    if selection is None:
-        pages = []
-        for page in read_archive_file(path):
-            counts["pages"] += 1
-            page.site = page.site or cleaner.registry.site_for_url(page.url) or "generic"
-            if page.is_article_candidate:
-                pages.append(page)
-    else:
-        from crawler.corpus.importer import read_warc_pages
-
-        pages = read_warc_pages(Path(path), selection, cleaner.registry, cleaner.canonical, counts)
-    results = [cleaner(page) for page in pages]
-    return dict(counts), results
+    return clean_span(_cleaner(config_root), span, selection)
 
 
 def cleaned_on_dask(files: list[Path], config_root, selection, scheduler: str, counts: Counter, end_marker=None):
     """(page, CleanResult) for every page of `files` in order, cleaned by the cluster's workers;
     after each file, (end_marker(path), None) when an end_marker is given."""
+    from crawler.corpus.spans import Redo, SpanChain, spans_of
+
     check_address(scheduler)
     try:
         from distributed import Client
@@ -91,26 +79,35 @@ def cleaned_on_dask(files: list[Path], config_root, selection, scheduler: str, c
         raise SystemExit("vnnews: --scheduler needs Dask: pip install 'vnnews[cluster]'") from None
 
     config_root = str(Path(config_root).resolve())
+    chain = SpanChain(counts, end_marker)
     with Client(scheduler, set_as_default=False) as client:
         threads = sum(client.nthreads().values()) or 1
         window = 2 * threads
         pending: list = []
-        queue = list(files)
+        # the workers open the files at the same path: an absolute one
+        source = (span for path in files for span in spans_of(Path(path).resolve()))
+
+        def submit(span):
+            return client.submit(clean_span_task, span, config_root, selection, pure=False,
+                                 key=f"vnnews-clean-{uuid.uuid4().hex}")
 
         def submit_more():
-            while queue and len(pending) < window:
-                path = queue.pop(0)
-                future = client.submit(clean_file_task, str(Path(path).resolve()), config_root, selection,
-                                       pure=False, key=f"vnnews-clean-{uuid.uuid4().hex}")
-                pending.append((path, future))
+            while len(pending) < window:
+                span = next(source, None)
+                if span is None:
+                    return
+                pending.append([span, submit(span)])
 
         submit_more()
         while pending:
-            path, future = pending.pop(0)
-            file_counts, results = future.result()
-            del future
+            span, future = pending[0]
+            result = future.result()
+            try:
+                items = chain.take(span, result)
+            except Redo as redo:  # the range began at a false record start: read it from the right one
+                pending[0] = [redo.span, submit(redo.span)]
+                continue
+            pending.pop(0)
+            del future, result
             submit_more()
-            counts.update(file_counts)
-            yield from results
-            if end_marker is not None:
-                yield end_marker(path), None
+            yield from items

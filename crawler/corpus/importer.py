@@ -33,12 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from crawler.corpus.outcome import store_result
 from crawler.corpus.page import PageItem
-from crawler.corpus.parallel import cleaned_in_order
+from crawler.corpus.parallel import cleaned_here, cleaned_in_order
 from crawler.corpus.writer import CorpusWriter, read_jsonl
 
 logger = logging.getLogger(__name__)
@@ -130,10 +129,15 @@ def file_key(path: Path) -> dict:
     return {"file": path.name, "size": path.stat().st_size}
 
 
-def read_warc_pages(path: Path, selection: Selection, registry, canonical, counts: Counter) -> Iterator[PageItem]:
-    """The article candidates of one WARC/ARC file, in file order, bodies read and checked."""
+def read_warc_pages(path: Path, selection: Selection, registry, canonical, counts: Counter,
+                    reading=None) -> Iterator[PageItem]:
+    """The article candidates of one WARC/ARC file (or of the range `reading.span` of it,
+    crawler/corpus/spans.py), in file order, bodies read and checked."""
+    from crawler.corpus.spans import Reading
+
+    reading = reading or Reading(str(path))
     with path.open("rb") as fh:
-        records = ArchiveIterator(fh, arc2warc=True, check_digests="raise")
+        records = reading.records(fh, arc2warc=True, check_digests="raise")
         try:
             for record in records:
                 counts["records"] += 1
@@ -154,16 +158,22 @@ def read_warc_pages(path: Path, selection: Selection, registry, canonical, count
                 if not selection.is_article(registry, canonical, site, url, content_type):
                     counts["skipped/not-article"] += 1
                     continue
-                page = _page(record, url, site, content_type, path, counts)
+                page = _page(record, url, site, content_type, path, counts, reading)
                 if page is not None:
                     counts["pages"] += 1
                     yield page
         except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:  # a torn gzip member, a cut file
             counts["damaged"] += 1
-            logger.warning("%s: stopped at a damaged record after %d record(s): %s", path, counts["records"], exc)
+            # the byte offset, not a count of records: a range read by a worker (spans.py) knows the
+            # offset, not how many records the ranges before it held
+            reading.stop(logger, "%s: stopped at a damaged record at byte %d: %s", path,
+                         reading.offset, exc)
+        finally:
+            records.close()
 
 
-def _page(record, url: str, site: str, content_type: str | None, path: Path, counts: Counter) -> PageItem | None:
+def _page(record, url: str, site: str, content_type: str | None, path: Path, counts: Counter,
+          reading) -> PageItem | None:
     fields, http = record.rec_headers, record.http_headers
     status = int(http.get_statuscode() or 0)
     page = PageItem(url=url, canonical_url="", site=site, status=status, body=b"", content_type=content_type,
@@ -177,7 +187,7 @@ def _page(record, url: str, site: str, content_type: str | None, path: Path, cou
         page.body = record.content_stream().read()
     except ArchiveLoadFailed as exc:  # read whole, so the next record starts where it should
         counts["damaged"] += 1
-        logger.warning("%s: %s: %s; record skipped", path, url, exc)
+        reading.warn(logger, "%s: %s: %s; record skipped", path, url, exc)
         return None
     declared = fields.get_header("WARC-Payload-Digest") or fields.get_header("WARC-Block-Digest")
     if declared and record.digest_checker.passed is not True:
@@ -227,8 +237,10 @@ def import_warcs(files: list[Path], out_dir: Path, registry, selection: Selectio
             from crawler.corpus.distributed import cleaned_on_dask
 
             results = cleaned_on_dask(todo, registry.root, selection, scheduler, counts, end_marker=FileDone)
+        elif jobs > 1:
+            results = cleaned_in_order(todo, registry.root, jobs, selection, counts, end_marker=FileDone)
         else:
-            results = cleaned_in_order(_pages_and_ends(todo, registry, selection, counts), registry.root, jobs)
+            results = cleaned_here(_pages_and_ends(todo, registry, selection, counts), registry.root)
         for item, result in results:
             if isinstance(item, FileDone):
                 _wait_durable(writer)  # the file's documents first, then the line saying it is done

@@ -1,15 +1,17 @@
 """Cleaning archived pages on every core, with the results applied in archive order.
 
-`vnnews reprocess --jobs N` and `vnnews import-warc --jobs N` read the WARC files in the
-main process, hand the article candidates to a pool of N worker processes in small
-batches, and store each batch's results (CorpusWriter) in the order the pages were read.
-Sequence numbers, duplicates and the manifest are decided by the one writer, in order,
-so the output is byte-identical to a serial run (`--jobs 1`, no pool at all).
+`vnnews reprocess --jobs N` and `vnnews import-warc --jobs N` cut the WARC files into byte
+ranges (crawler/corpus/spans.py) and hand them to a pool of N worker processes, which read
+the records of their range themselves (decompression, parsing, the digest check), pick and
+clean the pages; the main process only stores each range's results (CorpusWriter) in
+archive order. Sequence numbers, duplicates and the manifest are decided by the one
+writer, in order, so the output is byte-identical to a serial run (`--jobs 1`: no pool,
+the pages read and cleaned in this process one by one, `cleaned_here`).
 
-- Back-pressure: at most `window` batches are out at a time; reading waits for the oldest.
+- Back-pressure: at most `window` ranges are out at a time; cutting waits for the oldest.
 - A worker that dies (killed, out of memory) breaks the pool: a new pool is made and every
-  batch not stored yet is sent again, so nothing is lost or stored twice. A batch that
-  breaks the pool three times stops the run with the URLs it holds.
+  range not stored yet is sent again, so nothing is lost or stored twice. A range that
+  breaks the pool three times stops the run with the ranges out.
 - Workers start with `forkserver`: no copy of the parent's threads or open files, and the
   cleaning modules are imported once in the server, not once per worker.
 
@@ -30,8 +32,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from crawler.corpus.page import PageItem
+from crawler.corpus.spans import Redo, SpanChain, clean_span, spans_of
 
-BATCH_PAGES = 8  # pages per task: ~1.6 MB of real pages, enough to hide the hand-over cost
 MAX_POOL_BREAKS = 3
 
 
@@ -70,10 +72,6 @@ class PageCleaner:
         page.canonical_url = document_canonical(page, self.canonical, self.own_article_test(page.site))
         result = clean_page(self.cleaner, page)
         return replace(page, body=b"", response_headers=[], request_headers=[]), result
-
-    def batch(self, pages: list) -> list:
-        # anything else (a marker such as "this file ends here") passes through in its place
-        return [self(page) if isinstance(page, PageItem) else (page, None) for page in pages]
 
 
 _worker: PageCleaner | None = None
@@ -114,19 +112,8 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _clean_batch(pages: list[PageItem]) -> list:
-    return _worker.batch(pages)
-
-
-def _batches(pages: Iterable[PageItem], size: int) -> Iterator[list[PageItem]]:
-    batch: list[PageItem] = []
-    for page in pages:
-        batch.append(page)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _clean_span(span, selection):
+    return clean_span(_worker, span, selection)
 
 
 class WorkerLost(RuntimeError):
@@ -135,7 +122,8 @@ class WorkerLost(RuntimeError):
 
 def _pool(jobs: int, config_root: str) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["cleaners.cleaner", "crawler.corpus.outcome", "crawler.siterules"])
+    context.set_forkserver_preload(["cleaners.cleaner", "crawler.corpus.outcome", "crawler.siterules",
+                                    "crawler.corpus.spans", "crawler.corpus.importer", "crawler.corpus.archive"])
     from crawler import registry
 
     # the workers load the configs as this process does: leaving a broken site file out under
@@ -165,10 +153,10 @@ def discard(pool: ProcessPoolExecutor) -> None:
             worker.kill()
 
 
-def _submit(pool: ProcessPoolExecutor, batch: list[PageItem]) -> Future:
-    """The batch's future; a pool that broke since the last look fails it like a running one."""
+def _submit(pool: ProcessPoolExecutor, span, selection) -> Future:
+    """The range's future; a pool that broke since the last look fails it like a running one."""
     try:
-        return pool.submit(_clean_batch, batch)
+        return pool.submit(_clean_span, span, selection)
     except (BrokenProcessPool, OSError) as exc:
         # a pool whose worker just died may fail the submit itself: replacing the dead worker
         # meets the pool's already closed pipes ("handle is closed") before it says it is broken
@@ -177,50 +165,61 @@ def _submit(pool: ProcessPoolExecutor, batch: list[PageItem]) -> Future:
         return failed
 
 
-def cleaned_in_order(pages: Iterable[PageItem], config_root: str | os.PathLike, jobs: int,
-                     batch_pages: int = BATCH_PAGES, window: int | None = None) -> Iterator[tuple]:
-    """(page, CleanResult) for every page of `pages`, in their order, cleaned by `jobs` processes.
-    `jobs` 1 cleans in this process. Items that are not pages come back as (item, None)."""
+def cleaned_here(items: Iterable, config_root: str | os.PathLike) -> Iterator[tuple]:
+    """(page, CleanResult) for every page of `items`, cleaned in this process, one at a time.
+    Items that are not pages (a marker such as "this file ends here") come back as (item, None)."""
+    cleaner = PageCleaner(str(Path(config_root).resolve()))
+    for item in items:
+        yield cleaner(item) if isinstance(item, PageItem) else (item, None)
+
+
+def cleaned_in_order(files: Iterable, config_root: str | os.PathLike, jobs: int, selection, counts,
+                     end_marker=None, span_bytes: int | None = None, window: int | None = None) -> Iterator[tuple]:
+    """(page, CleanResult) for every page of the WARC `files`, in archive order, read and cleaned
+    by `jobs` worker processes; `counts` receives the reading counts of every range stored.
+    `selection` None: our own archive (reprocess), else an importer.Selection. After each file,
+    (end_marker(path), None) when an end_marker is given."""
     config_root = str(Path(config_root).resolve())
-    if jobs <= 1:
-        cleaner = PageCleaner(config_root)
-        for page in pages:
-            yield cleaner(page) if isinstance(page, PageItem) else (page, None)
-        return
     window = window or 3 * jobs
-    source = _batches(pages, batch_pages)
-    pending: deque = deque()  # [batch, future] in read order
-    breaks = 0  # pool breaks since a batch was last stored
+    source = (span for path in files for span in spans_of(path, span_bytes))
+    chain = SpanChain(counts, end_marker)
+    pending: deque = deque()  # [span, future] in archive order
+    breaks = 0  # pool breaks since a range was last stored
     pool = _pool(jobs, config_root)
     try:
         exhausted = False
         while True:
             while not exhausted and len(pending) < window:
-                batch = next(source, None)
-                if batch is None:
+                span = next(source, None)
+                if span is None:
                     exhausted = True
                     break
-                pending.append([batch, _submit(pool, batch)])
+                pending.append([span, _submit(pool, span, selection)])
             if not pending:
                 return
             entry = pending[0]
             try:
-                results = entry[1].result()
+                result = entry[1].result()
             except BrokenProcessPool:
-                # a worker died: every batch not stored yet goes to a new pool, in order
+                # a worker died: every range not stored yet goes to a new pool, in order
                 breaks += 1
                 if breaks >= MAX_POOL_BREAKS:
-                    urls = ", ".join(p.url for item in pending for p in item[0] if isinstance(p, PageItem))
-                    raise WorkerLost(f"cleaning workers died {breaks} times in a row while these pages were "
-                                     f"out: {urls}") from None
+                    spans = ", ".join(str(item[0]) for item in pending)
+                    raise WorkerLost(f"cleaning workers died {breaks} times in a row while these ranges of WARC "
+                                     f"files were out: {spans}") from None
                 discard(pool)
                 pool = _pool(jobs, config_root)
                 for item in pending:
-                    item[1] = _submit(pool, item[0])
+                    item[1] = _submit(pool, item[0], selection)
+                continue
+            try:
+                items = chain.take(entry[0], result)
+            except Redo as redo:  # the range began at a false record start: read it from the right one
+                entry[0], entry[1] = redo.span, _submit(pool, redo.span, selection)
                 continue
             pending.popleft()
             breaks = 0
-            yield from results
+            yield from items
     finally:
         try:
             pool.shutdown(wait=True, cancel_futures=True)

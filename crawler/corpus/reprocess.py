@@ -15,7 +15,7 @@ from pathlib import Path
 from crawler.corpus.archive import archive_files, read_pages
 from crawler.corpus.writer import MANIFEST, CorpusWriter
 from crawler.corpus.outcome import clean_page, document_canonical, store_result
-from crawler.corpus.parallel import cleaned_in_order
+from crawler.corpus.parallel import cleaned_here, cleaned_in_order
 from crawler.siterules import SiteRules
 from crawler.urls import Canonicalizer, url_id
 
@@ -42,27 +42,31 @@ def own_article_test(registry, site_name: str, canonical):
     return SiteRules(registry.resolve(site_name), canonical).is_own_article
 
 
+def archive_candidates(pages, registry, counts: Counter):
+    """The article candidates among archived `pages` (the others are archived for the record,
+    never stored), each given its site; counts every page."""
+    for page in pages:
+        counts["pages"] += 1
+        page.site = page.site or registry.site_for_url(page.url) or "generic"
+        if page.is_article_candidate:
+            yield page
+
+
 def reprocess(raw_dir: Path, target: Path, registry, jobs: int = 1, scheduler: str | None = None) -> Counter:
     """Replay every archived page into `target`; counts of what happened to the pages.
-    `jobs` > 1 cleans in that many processes (crawler/corpus/parallel.py), `scheduler` on a
-    Dask cluster (crawler/corpus/distributed.py); the output is the same."""
+    `jobs` > 1 reads and cleans in that many processes (crawler/corpus/parallel.py), `scheduler`
+    on a Dask cluster (crawler/corpus/distributed.py); the output is the same."""
     check_fresh(target)
     counts: Counter = Counter()
-
-    def candidates():
-        for page in read_pages(raw_dir):
-            counts["pages"] += 1
-            page.site = page.site or registry.site_for_url(page.url) or "generic"
-            if page.is_article_candidate:  # other pages are archived for the record, never stored
-                yield page
-
     if scheduler:
         from crawler.corpus.distributed import check_address, cleaned_on_dask
 
         check_address(scheduler)
         results = cleaned_on_dask(archive_files(raw_dir), registry.root, None, scheduler, counts)
+    elif jobs > 1:
+        results = cleaned_in_order(archive_files(raw_dir), registry.root, jobs, None, counts)
     else:
-        results = cleaned_in_order(candidates(), registry.root, jobs)
+        results = cleaned_here(archive_candidates(read_pages(raw_dir), registry, counts), registry.root)
     with CorpusWriter(target) as writer:
         for page, result in results:
             outcome = store_result(writer, page, result)
