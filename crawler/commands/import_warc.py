@@ -24,10 +24,11 @@ def register(subparsers) -> None:
                         help="comma-separated hosts without a site config: their HTML pages are cleaned generically")
     parser.add_argument("--out", metavar="DIR", default="output", help="output folder (default: output)")
     parser.add_argument("--jobs", metavar="N", type=int, default=None,
-                        help="cleaning processes (default: the number of cores); the output is the same for any N")
+                        help="processes that read and clean (default: the number of cores); the output is the same "
+                             "for any N")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                        help="clean on a Dask cluster (pip install 'vnnews[cluster]'): one task per file, which the "
-                             "workers must read at the same path; tcp:// only on loopback, else tls:// "
+                        help="clean on a Dask cluster (pip install 'vnnews[cluster]'): one task per ~1 MB range of a "
+                             "file, which the workers must read at the same path; tcp:// only on loopback, else tls:// "
                              "(docs/archives.md)")
     parser.add_argument("--config", metavar="DIR", help="config folder (default: config/ or $VNNEWS_CONFIG)")
     parser.set_defaults(run=run)

@@ -17,11 +17,12 @@ def register(subparsers) -> None:
                         help="folder of WARC files written by a crawl (default: output/raw)")
     parser.add_argument("--out", metavar="DIR", help="new or empty folder for the rebuilt corpus")
     parser.add_argument("--jobs", metavar="N", type=int, default=None,
-                        help="cleaning processes (default: the number of cores); the output is the same for any N")
+                        help="processes that read and clean (default: the number of cores); the output is the same "
+                             "for any N")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                        help="clean on a Dask cluster (pip install 'vnnews[cluster]'): one task per WARC file, which "
-                             "the workers must read at the same path; tcp:// only on loopback, else tls:// "
-                             "(docs/archives.md)")
+                        help="clean on a Dask cluster (pip install 'vnnews[cluster]'): one task per ~1 MB range of a "
+                             "WARC file, which the workers must read at the same path; tcp:// only on loopback, else "
+                             "tls:// (docs/archives.md)")
     parser.add_argument("--config", metavar="DIR", help="config folder (default: config/ or $VNNEWS_CONFIG)")
     parser.set_defaults(run=run)
 
