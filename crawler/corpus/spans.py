@@ -17,7 +17,7 @@ its first record itself:
 
 - A range that does not start the file begins at the first record whose start lies in it:
   the first gzip member (`1f 8b 08`) from there on that inflates to `WARC/`, or in an
-  uncompressed file the first `WARC/1.` at the start of a line. A real record start is
+  uncompressed file the first `WARC/` at the start of a line. A real record start is
   never missed; a false one (those bytes inside a record's data) is caught by the chain
   check below and the range read again from the right offset.
 - The worker reads on while records start before the range's end; the offset of the first
@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 SPAN_BYTES = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b\x08"
-_WARC_LINE = b"WARC/1."
+_WARC_LINE = b"WARC/"  # any version: WARC/0.17 files exist too
 _SEARCH_BLOCK = 256 * 1024
 FALSE_START = -1  # SpanResult.first of a range that failed after its searched start
 
