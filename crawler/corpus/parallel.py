@@ -58,6 +58,7 @@ class PageCleaner:
         self.canonical = load_canonicalizer(config_root)
         self.cleaner = Cleaner(self.registry)
         self._rules: dict[str, object] = {}
+        self._selections: dict = {}
 
     def own_article_test(self, site: str):
         if site not in self._rules:
@@ -65,6 +66,11 @@ class PageCleaner:
 
             self._rules[site] = own_article_test(self.registry, site, self.canonical)
         return self._rules[site]
+
+    def kept(self, selection):
+        """This cleaner's copy of an importer.Selection sent with a task: it keeps its compiled URL
+        rules from one task to the next (a pickled Selection arrives without them)."""
+        return self._selections.setdefault((selection.sites, selection.generic_hosts), selection)
 
     def __call__(self, page: PageItem):
         from crawler.corpus.outcome import clean_page, document_canonical

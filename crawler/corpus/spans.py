@@ -186,9 +186,6 @@ class SpanResult:
     warnings: list
 
 
-_selections: dict = {}
-
-
 def clean_span(cleaner, span: Span, selection) -> SpanResult:
     """On a worker (a pool process or a Dask worker): read `span`, clean its pages one by one
     (one body in memory at a time). `selection` None: our own archive (reprocess); else an
@@ -203,8 +200,7 @@ def clean_span(cleaner, span: Span, selection) -> SpanResult:
     else:
         from crawler.corpus.importer import read_warc_pages
 
-        # one Selection a worker keeps its compiled URL rules across tasks
-        selection = _selections.setdefault((selection.sites, selection.generic_hosts), selection)
+        selection = cleaner.kept(selection)
         pages = read_warc_pages(Path(span.path), selection, cleaner.registry, cleaner.canonical, counts, reading)
     try:
         results = [cleaner(page) for page in pages]
