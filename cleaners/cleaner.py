@@ -128,9 +128,10 @@ class Cleaner:
             if detect.generator and not re.search(detect.generator, generator):
                 if not detect.selectors or generator:
                     continue
-            if not all(css(s)(tree) for s in detect.selectors):
-                continue
+            # the URL first: a regex on the path costs nothing beside a selector's walk of the page
             if detect.url_patterns and path and not any(re.search(p, path) for p in detect.url_patterns):
+                continue
+            if not all(css(s)(tree) for s in detect.selectors):
                 continue
             chain_depth = len(self.registry.profile_chain(name))
             if chain_depth > depth:

@@ -135,9 +135,8 @@ def page_blocks(root) -> list[PageBlock]:
                 continue
             if not isinstance(tag, str):
                 continue
-            if tag in SKIP_TAGS:
+            if tag in SKIP_TAGS:  # its end event only adds its tail
                 walker.skip_subtree()
-                flags[element] = _SKIPPED
                 continue
             if tag == "br":
                 flush()
@@ -213,7 +212,7 @@ def page_blocks(root) -> list[PageBlock]:
     return blocks
 
 
-_BLOCK, _LINK, _BOLD, _CAPTION, _HIDDEN, _SKIPPED = 1, 2, 4, 8, 16, 32
+_BLOCK, _LINK, _BOLD, _CAPTION, _HIDDEN = 1, 2, 4, 8, 16  # what an element opened, closed at its end
 
 
 def _marks_author(element, classes: str | None) -> bool:
