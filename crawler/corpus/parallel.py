@@ -123,7 +123,7 @@ def _clean_span(span, selection):
 
 
 class WorkerLost(RuntimeError):
-    """A batch of pages kept killing the worker that cleaned it."""
+    """A range of a WARC file kept killing the worker that read it."""
 
 
 def _pool(jobs: int, config_root: str) -> ProcessPoolExecutor:
