@@ -23,7 +23,7 @@ from crawler.corpus.archive import read_archive_file
 from crawler.corpus.importer import FileDone, Selection, import_warcs, read_warc_pages
 from crawler.corpus.parallel import PageCleaner
 from crawler.corpus.reprocess import archive_candidates, reprocess
-from crawler.corpus.spans import Redo, SpanChain, clean_span, spans_of
+from crawler.corpus.spans import MIN_SPAN_BYTES, Redo, SpanChain, clean_span, cut
 from crawler.registry import load_canonicalizer, load_registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,6 +41,10 @@ def cleaner():
 @pytest.fixture(scope="module")
 def articles():
     return [p for p in fixture_pages()[:16] if p.kind == "article" and p.status == 200][:12]
+
+
+def spans_of(path: Path, span_bytes: int) -> list:
+    return list(cut([path], 1, span_bytes))
 
 
 def in_ranges(path: Path, cleaner, selection, span_bytes: int, caplog=None):
@@ -189,4 +193,23 @@ def test_a_big_files_results_do_not_pile_up(articles, tmp_path, monkeypatch):
     next(results)
     assert len(sent) == 3
     rest = list(results)
-    assert len(sent) == len(spans_of(path, 10_000)) and len(rest) == len(articles) * 3 - 1
+    assert len(sent) == len(list(cut([path], 2, 10_000))) and len(rest) == len(articles) * 3 - 1
+
+
+def test_ranges_cover_every_file_and_shrink_towards_the_end_of_the_run(tmp_path):
+    """Guided cutting: full ranges while much is left, smaller ones at the end (no core waits long
+    for the last), never below MIN_SPAN_BYTES but at the end of a file; ARC files whole."""
+    files = [tmp_path / "a.warc.gz", tmp_path / "b.warc.gz", tmp_path / "c.arc.gz"]
+    for path, size in zip(files, (5_000_000, 3_000_000, 2_000_000)):
+        path.write_bytes(b"x" * size)
+    files = [files[2], *files[:2]]  # the ARC file first: the last ranges of the run are WARC ranges
+    spans = list(cut(files, 2, 1_000_000))
+    for path in files[1:]:
+        mine = [s for s in spans if s.path == str(path)]
+        assert mine[0].start == 0 and mine[0].exact and mine[-1].end is None and mine[-1].last
+        assert all(a.end == b.start for a, b in zip(mine, mine[1:])) and not any(s.last for s in mine[:-1])
+        assert all(s.exact == (s.start == 0) for s in mine)
+    lengths = [s.end - s.start for s in spans if s.end is not None]
+    assert lengths[0] == 1_000_000 and min(lengths) >= MIN_SPAN_BYTES and lengths[-1] < 300_000
+    assert lengths == sorted(lengths, reverse=True)
+    assert [(s.start, s.end, s.last) for s in spans if s.path == str(files[0])] == [(0, None, True)]

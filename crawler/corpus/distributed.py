@@ -70,7 +70,7 @@ def clean_span_task(span, config_root: str, selection):
 def cleaned_on_dask(files: list[Path], config_root, selection, scheduler: str, counts: Counter, end_marker=None):
     """(page, CleanResult) for every page of `files` in order, cleaned by the cluster's workers;
     after each file, (end_marker(path), None) when an end_marker is given."""
-    from crawler.corpus.spans import Redo, SpanChain, spans_of
+    from crawler.corpus.spans import Redo, SpanChain, cut
 
     check_address(scheduler)
     try:
@@ -85,7 +85,7 @@ def cleaned_on_dask(files: list[Path], config_root, selection, scheduler: str, c
         window = 2 * threads
         pending: list = []
         # the workers open the files at the same path: an absolute one
-        source = (span for path in files for span in spans_of(Path(path).resolve()))
+        source = cut([Path(path).resolve() for path in files], threads)
 
         def submit(span):
             return client.submit(clean_span_task, span, config_root, selection, pure=False,

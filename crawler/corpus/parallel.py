@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from crawler.corpus.page import PageItem
-from crawler.corpus.spans import Redo, SpanChain, clean_span, spans_of
+from crawler.corpus.spans import Redo, SpanChain, clean_span, cut
 
 MAX_POOL_BREAKS = 3
 
@@ -187,7 +187,7 @@ def cleaned_in_order(files: Iterable, config_root: str | os.PathLike, jobs: int,
     (end_marker(path), None) when an end_marker is given."""
     config_root = str(Path(config_root).resolve())
     window = window or 3 * jobs
-    source = (span for path in files for span in spans_of(path, span_bytes))
+    source = cut(files, jobs, span_bytes)
     chain = SpanChain(counts, end_marker)
     pending: deque = deque()  # [span, future] in archive order
     breaks = 0  # pool breaks since a range was last stored
