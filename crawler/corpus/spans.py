@@ -33,9 +33,10 @@ Range size: up to SPAN_BYTES (1 MB of compressed WARC, ~24 of the real ~140 KB p
 smaller towards the end of the run (`cut`: guided scheduling), down to MIN_SPAN_BYTES.
 Measured 2026-12-07 on the real-page archive of benchmarks/archive_speed.py: fixed 256 KB
 ranges cost the main process more per page than 1 MB ones (0.34 against 0.23 ms: more
-tasks to hand over), while fixed 1 MB ranges left one core idle for up to a range's
-cleaning at the end (~1 s of generic cleaning, ~5% of a 480-page run); shrinking ranges
-at the end keeps the large ranges and loses the idle tail. Memory: at most `window`
+tasks to hand over), while fixed 1 MB ranges can leave one core idle for up to a range's
+cleaning at the end (~1 s of generic cleaning; the 480-page generic run gave 1.63× / 1.75×
+with them, 1.78× / 1.79× with shrinking ranges, on a shared machine): shrinking ranges at
+the end keep the large ranges and shorten the idle tail. Memory: at most `window`
 ranges' results wait in the main process (parallel.py, distributed.py), whatever the size
 of the files: a 1 GB Common Crawl file is ~1,000 tasks, never one.
 
