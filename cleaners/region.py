@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .extract import _DISPLAY_NONE as HIDDEN_STYLE
 from .extract import _SHOWN_ON_WIDER_SCREENS as SHOWN_ON_WIDER_SCREENS
-from .extract import BLOCK_TAGS, HEADING_TAGS, SKIP_TAGS
+from .extract import BLOCK_TAGS, HEADING_TAGS, HIDDEN_CLASSES, SKIP_TAGS
 from .vi.text import collapse_whitespace
 
 BOLD_TAGS = frozenset(("b", "strong"))
@@ -33,10 +34,11 @@ BOLD_TAGS = frozenset(("b", "strong"))
 _CAPTION_CLASS = re.compile(r"caption", re.IGNORECASE)
 # The word every CMS uses for the element holding the writer's name (class, itemprop, data-role, rel).
 _AUTHOR_MARK = re.compile(r"author|byline|tac-?gia", re.IGNORECASE)
-_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidden)(?:\s|$)")
+# The hidden classes of configured mode (extract.HIDDEN_CLASSES), as whole class words.
+_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:" + "|".join(map(re.escape, HIDDEN_CLASSES)) + r")(?:\s|$)")
 # Every class attribute _CAPTION_CLASS, _HIDDEN_CLASS or _AUTHOR_MARK matches holds one of these.
-_CLASS_HINT = re.compile(r"caption|hid|d-none|sr-only|author|byline|tac", re.IGNORECASE)
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CLASS_HINT = re.compile("|".join(("caption", "author", "byline", "tac", *map(re.escape, HIDDEN_CLASSES))),
+                         re.IGNORECASE)
 BODY_SHARE = 0.8  # the body container holds at least this share of the extracted text
 TEASER_TITLE_CHARS = 20  # a linked teaser title is at least this long
 CARD_BLOCKS = 4  # a teaser card holds its title, a date or label, a summary: a few blocks
@@ -161,9 +163,8 @@ def page_blocks(root) -> list[PageBlock]:
             attributes = len(element.attrib)
             if attributes:  # most elements have none, or a class that names nothing of these
                 classes = element.get("class")
-                marked = classes is not None and _CLASS_HINT.search(classes)
-                if marked or attributes > (classes is not None):
-                    if marked and tag != "figcaption" and _CAPTION_CLASS.search(classes):
+                if worth_a_look(attributes, classes):
+                    if classes and tag != "figcaption" and _CAPTION_CLASS.search(classes):
                         in_caption += 1
                         opened |= _CAPTION
                     if _is_hidden(element, classes):
@@ -225,13 +226,20 @@ def _marks_author(element, classes: str | None) -> bool:
     return False
 
 
+def worth_a_look(attributes: int, classes: str | None) -> bool:
+    """An element with `attributes` attributes and this class value may be a caption holder,
+    hidden or an author element: its class holds a hint word, or it has other attributes.
+    The walk tests the exact rules on these elements only."""
+    return bool(classes is not None and _CLASS_HINT.search(classes)) or attributes > (classes is not None)
+
+
 def _is_hidden(element, classes: str | None) -> bool:
     if element.get("hidden") is not None:
         return True
     if classes and _HIDDEN_CLASS.search(classes) and not SHOWN_ON_WIDER_SCREENS.search(classes):
         return True
     style = element.get("style")
-    return bool(style and _HIDDEN_STYLE.search(style))
+    return bool(style and HIDDEN_STYLE.search(style))
 
 
 class PageMap:

@@ -247,13 +247,10 @@ def _plain_marks(element) -> tuple[bool, bool, bool]:
 
 
 def _shortcut_lets_through(element) -> bool:
-    """What page_blocks tests before it looks closer (the same condition, spelled out here)."""
+    """What page_blocks tests before it looks closer."""
     from cleaners import region
 
-    attributes = len(element.attrib)
-    classes = element.get("class")
-    hinted = classes is not None and bool(region._CLASS_HINT.search(classes))
-    return bool(attributes) and (hinted or attributes > (classes is not None))
+    return bool(len(element.attrib)) and region.worth_a_look(len(element.attrib), element.get("class"))
 
 
 def _elements_the_shortcut_misses(tree) -> list:
