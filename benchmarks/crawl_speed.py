@@ -1,6 +1,7 @@
 """Crawl throughput and memory on a large synthetic replica (benchmarks/synthetic_site.py).
 
     python benchmarks/crawl_speed.py throughput [--articles 20000] [--pages 1500] [--rounds 3]
+    python benchmarks/crawl_speed.py polite [--sites 17,34,68] [--seconds 60] [--rounds 2] [--articles 2000]
     python benchmarks/crawl_speed.py memory [--sizes 10000,30000,100000] [--pages 2500] [--memory-queue | --jobdir]
 
 throughput: a vnnews crawl of the synthetic copy of baolaichau (its config, its pipelines:
@@ -18,6 +19,30 @@ were discovered and scheduled, and how the peak grows with the number of URLs. B
 default the crawl keeps its pending requests on disk in a scratch folder of the run
 (crawler/crawl/scheduler.py); --memory-queue measures VNNEWS_DISK_QUEUE = False (Scrapy's memory
 queues), --jobdir Scrapy's own JOBDIR.
+
+polite: N sites crawled at their politeness limit in one process, as `vnnews crawl --all`
+runs them (crawler.crawl.runner.run_spiders: one crawler per site, one cleaning pool for the
+output folder). The N sites are synthetic copies of baolaichau served by ONE synthetic
+server (--per-host: each Host name its own article texts), configured in a temporary config
+folder (VNNEWS_CONFIG) holding N copies of its YAML, synth01... on hosts
+synth01.baolaichau.vn..., each with baolaichau's politeness block (delay 1.0 s,
+concurrency 1, AutoThrottle on). Politeness stays ON (no replica_settings()): each site gets
+what its YAML says. The pages link to each other relatively, so every copy finds its own
+articles; the sitemaps and feed name baolaichau.vn itself and are offsite for the copies (each
+crawl fetches them once and follows nothing from them). For each N and round three crawls
+alternate: vnnews with 2 cleaning processes, vnnews cleaning on the reactor thread
+(VNNEWS_CLEAN_PROCESSES=1), and a bare Scrapy spider following every <a href> of each site
+under the same politeness (the YAML's settings through the spider's politeness_settings, the
+project's CONCURRENT_REQUESTS and AutoThrottle bounds, RANDOMIZE_DOWNLOAD_DELAY as Scrapy's
+default; one crawler per site in one CrawlerProcess, robots.txt obeyed). Every crawler stops
+after --seconds (CLOSESPIDER_TIMEOUT). pages/s = responses summed over all sites / the run's
+elapsed time, from the first crawler's start to the last one's finish (Scrapy's start_time
+and finish_time stats; the drain after the timeout, e.g. cleaning still queued, is inside it).
+CPU ms/page: the crawl process's own CPU time, and that of its children (the cleaning
+workers, with their forkserver), each divided by all responses, start-up included. With
+--real-furniture the article pages are dressed in the furniture of the real pages of
+../shared/benchmarks/vn-real* (still synthetic replica pages). A variant that wrote no
+document, or a site that got no response, stops the benchmark with an error.
 
 Each crawl runs in its own process (`_child`), the server in another. Timing lives here,
 never in tests.
@@ -57,10 +82,11 @@ def machine_line() -> str:
 # --- the synthetic server, in its own process --------------------------------------------------
 
 @contextmanager
-def synthetic_server(articles: int, related: str = "older", real_furniture: bool = False):
+def synthetic_server(articles: int, related: str = "older", real_furniture: bool = False, per_host: bool = False):
     """Start benchmarks/synthetic_site.py; yields its port; stops it afterwards."""
     process = subprocess.Popen([sys.executable, str(HERE / "synthetic_site.py"), "--articles", str(articles),
-                                "--related", related] + (["--real-furniture"] if real_furniture else []),
+                                "--related", related] + (["--real-furniture"] if real_furniture else [])
+                               + (["--per-host"] if per_host else []),
                                stdout=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()
@@ -74,13 +100,17 @@ def synthetic_server(articles: int, related: str = "older", real_furniture: bool
 
 # --- one crawl, in a child process --------------------------------------------------------------
 
-def run_child(system: str, port: int, out_dir: Path, pages: int, settings: dict | None = None) -> dict:
+def run_child(system: str, port: int, out_dir: Path, pages: int, settings: dict | None = None,
+              polite: tuple[Path, int] | None = None) -> dict:
     """Run one crawl in a fresh process; its stats, peak RSS and CPU time. `settings` are
-    Scrapy settings for the vnnews crawl on top of the replica's."""
+    Scrapy settings for the vnnews crawl on top of the replica's. `polite`: (config folder,
+    seconds) for a crawl of all the folder's sites at their politeness (`pages` is ignored)."""
     command = [sys.executable, str(Path(__file__).resolve()), "_child", system, "--port", str(port),
                "--out", str(out_dir), "--pages", str(pages)]
     if settings:
         command += ["--settings", json.dumps(settings)]
+    if polite:
+        command += ["--config", str(polite[0]), "--seconds", str(polite[1])]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
     output = process.stdout.read()
@@ -99,9 +129,12 @@ def child(system: str, port: int, out_dir: str, pages: int, settings: dict | Non
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     stats = crawl_vnnews(port, out_dir, pages, settings) if system == "vnnews" else crawl_bare(port, pages)
-    kept = {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in stats.items() if k in STATS_KEPT}
-    print(json.dumps({"system": system, "stats": kept, "peak_rss_kb": own_peak_rss_kb()}), flush=True)
+    print(json.dumps({"system": system, "stats": kept_stats(stats), "peak_rss_kb": own_peak_rss_kb()}), flush=True)
     return 0
+
+
+def kept_stats(stats: dict) -> dict:
+    return {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in stats.items() if k in STATS_KEPT}
 
 
 def own_peak_rss_kb() -> int:
@@ -125,21 +158,35 @@ def crawl_vnnews(port: int, out_dir: str, pages: int, settings: dict | None = No
     return runs[0].stats
 
 
-def crawl_bare(port: int, pages: int) -> dict:
-    """A Scrapy spider that follows every link on the same server and does nothing else."""
+def link_spider(port: int, host: str | None = None):
+    """A Scrapy spider class that follows every link on the server and does nothing else;
+    `host`: the Host header of every request (one of the sites of a --per-host server)."""
     import scrapy
-    from scrapy.crawler import CrawlerProcess
+
+    headers = {"Host": host} if host else {}
 
     class LinkSpider(scrapy.Spider):
         name = "links"
         allowed_domains = ["127.0.0.1"]
-        start_urls = [f"http://127.0.0.1:{port}/"]
+
+        async def start(self):
+            yield scrapy.Request(f"http://127.0.0.1:{port}/", headers=headers, callback=self.parse,
+                                 dont_filter=True)  # as Scrapy's own start_urls
 
         def parse(self, response):
             for href in response.css("a::attr(href)").getall():
                 url = response.urljoin(href.strip())
                 if url.startswith("http://127.0.0.1"):  # not javascript:, mailto: or other hosts
-                    yield scrapy.Request(url, callback=self.parse)
+                    yield scrapy.Request(url, headers=headers, callback=self.parse)
+
+    return LinkSpider
+
+
+def crawl_bare(port: int, pages: int) -> dict:
+    """A Scrapy spider that follows every link on the same server and does nothing else."""
+    from scrapy.crawler import CrawlerProcess
+
+    LinkSpider = link_spider(port)
 
     # The same concurrency and no delay, as crawler.crawl.runner.replica_settings gives vnnews.
     settings = {"CONCURRENT_REQUESTS": 8, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "DOWNLOAD_DELAY": 0,
@@ -155,6 +202,12 @@ def crawl_bare(port: int, pages: int) -> dict:
 def pages_per_second(result: dict) -> float:
     stats = result["stats"]
     return stats["response_received_count"] / stats["elapsed_time_seconds"]
+
+
+def pages_described(real_furniture: bool, response_bytes: int, responses: int) -> str:
+    return ("article pages dressed in the furniture of the real pages of vn-real and vn-real-2"
+            if real_furniture else "replica-size pages") + \
+        f", {response_bytes / max(responses, 1) / 1000:.0f} KB a response on average"
 
 
 # --- throughput -----------------------------------------------------------------------------------
@@ -180,9 +233,8 @@ def throughput(args) -> int:
                 last[label] = result
                 shutil.rmtree(out_dir, ignore_errors=True)
     first = last[THROUGHPUT_RUNS[0][1]]["stats"]
-    mean_kb = first.get("downloader/response_bytes", 0) / first["response_received_count"] / 1000
-    size = ("article pages dressed in the furniture of the real pages of vn-real and vn-real-2"
-            if args.real_furniture else "replica-size pages") + f", {mean_kb:.0f} KB a response on average"
+    size = pages_described(args.real_furniture, first.get("downloader/response_bytes", 0),
+                           first["response_received_count"])
     print(f"{machine_line()}; synthetic {SITE} replica of {args.articles} articles, {size}, "
           f"{args.pages} responses a crawl, median of {args.rounds} rounds.\n")
     print("| system | pages/s | CPU ms/page (crawl process) | responses | documents written | finish |")
@@ -194,6 +246,176 @@ def throughput(args) -> int:
     two, one, bare = (statistics.median(rates[label]) for _, label, _ in THROUGHPUT_RUNS)
     print(f"\n2 cleaning processes / 1: {two / one:.2f}× (goal ≥ 1.7×); "
           f"vnnews (2 processes) / bare spider: {two / bare:.0%} (goal ≥ 90%)")
+    return 0
+
+
+# --- polite: N sites at their politeness limit --------------------------------------------------------
+
+# The same three crawls as THROUGHPUT_RUNS, each of N sites at their YAML's politeness
+POLITE_RUNS = THROUGHPUT_RUNS
+
+
+def synthetic_config(root: Path, count: int, site: str = SITE) -> list[str]:
+    """Write a config folder (for VNNEWS_CONFIG) holding the shipped profiles and `count`
+    copies of config/sites/SITE.yaml: synth01... on the hosts synth01.DOMAIN... (DOMAIN: the
+    site's first domain), everything else (politeness, discovery, extraction) unchanged.
+    Returns the site names."""
+    import yaml
+
+    source = ROOT / "config"
+    original = yaml.safe_load((source / "sites" / f"{site}.yaml").read_text(encoding="utf-8"))
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source / "profiles", root / "profiles")
+    if (source / "schema.json").exists():
+        shutil.copy2(source / "schema.json", root / "schema.json")
+    (root / "sites").mkdir()
+    width = max(2, len(str(count)))
+    names = [f"synth{number:0{width}d}" for number in range(1, count + 1)]
+    for name in names:
+        copy = {**original, "name": name, "title": f"{original['title']} ({name})",
+                "domains": [f"{name}.{original['domains'][0]}"]}
+        (root / "sites" / f"{name}.yaml").write_text(
+            f"# synthetic copy of {site}.yaml for benchmarks/crawl_speed.py polite\n"
+            + yaml.safe_dump(copy, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return names
+
+
+def polite_child(system: str, port: int, out_dir: str, config: str, seconds: int, settings: dict | None) -> int:
+    """Inside the child: crawl every site of `config` for `seconds`, then print one JSON line."""
+    os.environ["VNNEWS_CONFIG"] = str(Path(config).resolve())  # before anything of ours loads the configs
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    from crawler.registry import load_registry
+
+    sites = {name: site.domains[0] for name, site in sorted(load_registry().sites.items())}
+    if system == "vnnews":
+        per_site = crawl_vnnews_sites(port, out_dir, list(sites), seconds, settings)
+    else:
+        per_site = crawl_bare_sites(port, sites, seconds)
+    starts = [stats["start_time"] for stats in per_site.values() if stats.get("start_time")]
+    finishes = [stats["finish_time"] for stats in per_site.values() if stats.get("finish_time")]
+    elapsed = (max(finishes) - min(starts)).total_seconds() if starts and finishes else 0.0
+    stop_forkserver()
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    print(json.dumps({"system": system, "sites": {name: kept_stats(stats) for name, stats in per_site.items()},
+                      "elapsed_seconds": elapsed, "cpu_own_seconds": own.ru_utime + own.ru_stime,
+                      "cpu_children_seconds": children.ru_utime + children.ru_stime,
+                      "peak_rss_kb": own_peak_rss_kb()}), flush=True)
+    return 0
+
+
+def stop_forkserver() -> None:
+    """Stop and reap the cleaning pool's forkserver (the pool is shut down by now), so the
+    CPU time of the workers it reaped counts in this process's RUSAGE_CHILDREN: left running,
+    it would outlive this process and its children's CPU time would be nobody's."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    if getattr(server, "_forkserver_pid", None) and hasattr(server, "_stop"):
+        server._stop()  # closes its alive pipe and waits for it (CPython 3.9+)
+
+
+def crawl_vnnews_sites(port: int, out_dir: str, names: list[str], seconds: int, settings: dict | None) -> dict:
+    """What `vnnews crawl --all --replica 127.0.0.1:PORT -s CLOSESPIDER_TIMEOUT=S` runs with the
+    sites' politeness kept ON: only VNNEWS_REPLICA is taken from the replica's settings (its
+    replica_settings() would switch politeness off and set 8 requests per site)."""
+    from crawler.crawl import runner as crawling
+
+    overrides = {"VNNEWS_OUTPUT": out_dir, "VNNEWS_REPLICA": f"127.0.0.1:{port}", "VNNEWS_SITE_POLITENESS": True,
+                 "CLOSESPIDER_TIMEOUT": seconds, "VNNEWS_PROGRESS": "off", "LOG_LEVEL": "WARNING"}
+    overrides.update(settings or {})
+    return {run.site: run.stats for run in crawling.run_spiders(names, overrides)}
+
+
+def crawl_bare_sites(port: int, sites: dict[str, str], seconds: int) -> dict:
+    """The bare link spider on every site (name -> host) under the politeness vnnews gives that
+    site: one crawler per site in one CrawlerProcess, as run_spiders runs vnnews's."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.crawl import settings as project
+    from crawler.crawl.spider import politeness_settings
+    from crawler.registry import load_registry
+
+    registry = load_registry()
+    settings = {"CONCURRENT_REQUESTS": project.CONCURRENT_REQUESTS, "ROBOTSTXT_OBEY": project.ROBOTSTXT_OBEY,
+                "AUTOTHROTTLE_MAX_DELAY": project.AUTOTHROTTLE_MAX_DELAY, "CLOSESPIDER_TIMEOUT": seconds,
+                "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False}
+    process = CrawlerProcess(settings)
+    crawlers = {}
+    for name, host in sites.items():
+        # Every site is 127.0.0.1:PORT, told apart by its Host header. Each crawler has its own
+        # downloader (so its own slot for 127.0.0.1: the site's politeness delay and
+        # concurrency, robots.txt included, as vnnews's slot for the site's host), its own
+        # dupefilter (the sites' identical URLs are not taken for each other) and its own
+        # robots.txt cache: no download_slot, seen set or dont_filter is needed.
+        spider = type(f"LinkSpider_{name}", (link_spider(port, host),), {
+            "name": name, "custom_settings": politeness_settings(registry.sites[name])})  # priority spider, as vnnews's
+        crawlers[name] = process.create_crawler(spider)
+        process.crawl(crawlers[name])
+    process.start()
+    return {name: dict(crawler.stats.get_stats()) for name, crawler in crawlers.items()}
+
+
+def check_polite_run(label: str, result: dict) -> None:
+    """The benchmark must not measure nothing: every site answered, and vnnews wrote documents."""
+    for name, stats in result["sites"].items():
+        if not stats.get("response_received_count"):
+            raise SystemExit(f"{label}: site {name} got no response ({stats.get('finish_reason', 'not started')})")
+        if result["system"] == "vnnews" and not stats.get("corpus/written"):
+            raise SystemExit(f"{label}: site {name} wrote no document of {stats['response_received_count']} "
+                             "responses (are its article pages found?)")
+
+
+def polite_totals(result: dict) -> dict:
+    sites = result["sites"].values()
+    responses = sum(s.get("response_received_count", 0) for s in sites)
+    return {"responses": responses, "written": sum(s.get("corpus/written", 0) for s in sites),
+            "bytes": sum(s.get("downloader/response_bytes", 0) for s in sites),
+            "rate": responses / result["elapsed_seconds"],
+            "cpu_own": result["cpu_own_seconds"] / responses * 1000,
+            "cpu_children": result["cpu_children_seconds"] / responses * 1000}
+
+
+def polite(args) -> int:
+    counts = [int(n) for n in args.sites.split(",")]
+    tables = []
+    with synthetic_server(args.articles, real_furniture=args.real_furniture, per_host=True) as port, \
+            tempfile.TemporaryDirectory(prefix="vnnews-polite-") as tmp:
+        for count in counts:
+            config = Path(tmp, f"config-{count}")
+            synthetic_config(config, count)
+            totals: dict[str, list[dict]] = {label: [] for _, label, _ in POLITE_RUNS}
+            for round_number in range(args.rounds):
+                for number, (system, label, settings) in enumerate(POLITE_RUNS):  # alternate: a busy machine slows all
+                    out_dir = Path(tmp, f"{count}-{number}-{round_number}")
+                    result = run_child(system, port, out_dir, 0, settings, polite=(config, args.seconds))
+                    check_polite_run(f"{count} sites, {label}", result)
+                    totals[label].append(polite_totals(result))
+                    shutil.rmtree(out_dir, ignore_errors=True)
+            tables.append((count, totals))
+    first = tables[0][1][POLITE_RUNS[0][1]][-1]
+    size = pages_described(args.real_furniture, first["bytes"], first["responses"])
+    print(f"{machine_line()}; N synthetic replica copies of {SITE} ({args.articles} articles each, their own "
+          f"texts) served by one local server, {size}; each site at its YAML's politeness (delay 1.0 s, "
+          f"concurrency 1, AutoThrottle), all N in one process; every crawl stopped after {args.seconds} s; "
+          f"median of {args.rounds} round(s).")
+    for count, totals in tables:
+        print(f"\n{count} sites:\n")
+        print("| crawl | pages/s | pages/s per site | CPU ms/page (crawl process) | CPU ms/page (its children: "
+              "cleaning workers) | responses | documents written |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        medians = {}
+        for _, label, _ in POLITE_RUNS:
+            runs = totals[label]
+            medians[label] = rate = statistics.median(r["rate"] for r in runs)
+            last = runs[-1]
+            written = last["written"] if label.startswith("vnnews") else "–"
+            print(f"| {label} | {rate:.1f} | {rate / count:.2f} | "
+                  f"{statistics.median(r['cpu_own'] for r in runs):.1f} | "
+                  f"{statistics.median(r['cpu_children'] for r in runs):.1f} | {last['responses']} | {written} |")
+        two, one, bare = (medians[label] for _, label, _ in POLITE_RUNS)
+        print(f"\n{count} sites: vnnews (2 processes) / bare spider: {two / bare:.0%} (goal ≥ 90%); "
+              f"2 cleaning processes / 1: {two / one:.2f}×")
     return 0
 
 
@@ -256,6 +478,13 @@ def main(argv=None) -> int:
     rate.add_argument("--rounds", type=int, default=3)
     rate.add_argument("--real-furniture", action="store_true",
                       help="real-size article pages: the furniture of ../shared/benchmarks/vn-real* pages")
+    gentle = commands.add_parser("polite", help="N sites at their politeness limit: vnnews vs a bare spider, pages/s")
+    gentle.add_argument("--sites", default="17,34,68", help="comma-separated numbers of sites")
+    gentle.add_argument("--seconds", type=int, default=60, help="each crawl stops after this (CLOSESPIDER_TIMEOUT)")
+    gentle.add_argument("--rounds", type=int, default=2)
+    gentle.add_argument("--articles", type=int, default=2000, help="articles of each synthetic site")
+    gentle.add_argument("--real-furniture", action="store_true",
+                        help="real-size article pages: the furniture of ../shared/benchmarks/vn-real* pages")
     mem = commands.add_parser("memory", help="peak RSS of a vnnews crawl by replica size")
     mem.add_argument("--sizes", default="10000,30000,100000")
     queue = mem.add_mutually_exclusive_group()
@@ -270,10 +499,14 @@ def main(argv=None) -> int:
     inner.add_argument("--out", required=True)
     inner.add_argument("--pages", type=int, required=True)
     inner.add_argument("--settings", type=json.loads, help="JSON object of Scrapy settings")
+    inner.add_argument("--config", help="polite: the config folder of the sites to crawl")
+    inner.add_argument("--seconds", type=int, help="polite: CLOSESPIDER_TIMEOUT")
     args = parser.parse_args(argv)
     if args.command == "_child":
+        if args.config:
+            return polite_child(args.system, args.port, args.out, args.config, args.seconds, args.settings)
         return child(args.system, args.port, args.out, args.pages, args.settings)
-    return throughput(args) if args.command == "throughput" else memory(args)
+    return {"throughput": throughput, "polite": polite, "memory": memory}[args.command](args)
 
 
 if __name__ == "__main__":

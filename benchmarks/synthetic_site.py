@@ -12,7 +12,11 @@ Article texts are paragraphs of the replica's own (real) Vietnamese articles, a 
 draw for every article, so the corpus sees unique documents of realistic length.
 The server answers whatever Host header the request carries, so both a vnnews crawl
 (VNNEWS_REPLICA, Host: baolaichau.vn) and a bare spider aimed at http://127.0.0.1:PORT/
-reach the same pages. It prints "serving http://127.0.0.1:PORT/ N articles" when ready.
+reach the same pages. With --per-host, each Host name gets its own draw of article texts
+and slugs (seeded by the name), so one server stands for many sites whose corpora differ
+(the corpus drops an exact copy of a text seen on another site as a duplicate); the pages'
+absolute links (sitemaps, feed, logo) still name the copied site's own domain.
+It prints "serving http://127.0.0.1:PORT/ N articles" when ready.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import argparse
 import math
 import random
 import sys
+import threading
+import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -228,6 +234,7 @@ class SyntheticSite:
         site does (a crawl then walks from article to article without end); "newest" links the
         category's newest articles everywhere, so a crawl runs out of article links and reads
         the sitemaps early (the memory benchmark wants every URL discovered within a few pages)."""
+        self.site_name, self.seed, self.related = site, seed, related
         base = load_site(site)
         chrome = {**base.chrome, "page_size": PAGE_SIZE}
         data = SyntheticData(**{**base.__dict__, "chrome": chrome, "specials": {}, "articles": ()})
@@ -388,7 +395,7 @@ class SyntheticHandler(BaseHTTPRequestHandler):
         if target.startswith(("http://", "https://")):  # absolute-form, as through a proxy
             parts = urlsplit(target)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        status, content_type, body = self.server.site.respond(target)
+        status, content_type, body = self.server.site_for(self.headers.get("Host", "")).respond(target)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -400,11 +407,29 @@ class SyntheticHandler(BaseHTTPRequestHandler):
 
 
 class SyntheticServer(LoopbackServer):
-    """The synthetic site on 127.0.0.1 (port 0: a free one); a context manager like ReplicaServer."""
+    """The synthetic site on 127.0.0.1 (port 0: a free one); a context manager like ReplicaServer.
 
-    def __init__(self, site: SyntheticSite, port: int = 0):
+    per_host: each Host name gets its own SyntheticSite, a copy of `site` whose seed is taken
+    from the name (same size, markup and furniture, other article texts and slugs)."""
+
+    def __init__(self, site: SyntheticSite, port: int = 0, per_host: bool = False):
         self.site = site
+        self.per_host = per_host
+        self._by_host: dict[str, SyntheticSite] = {}
+        self._lock = threading.Lock()  # a threading server: two first requests of a host at once
         super().__init__(SyntheticHandler, port, name="synthetic-site")
+
+    def site_for(self, host: str) -> SyntheticSite:
+        if not self.per_host:
+            return self.site
+        name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
+        with self._lock:
+            if name not in self._by_host:
+                base = self.site
+                copy = SyntheticSite(base.site_name, base.article_count, zlib.crc32(name.encode()), base.related)
+                copy.furniture = base.furniture
+                self._by_host[name] = copy
+            return self._by_host[name]
 
 
 def main(argv=None) -> int:
@@ -417,11 +442,13 @@ def main(argv=None) -> int:
                         help="what an article's related links name (see SyntheticSite)")
     parser.add_argument("--real-furniture", action="store_true",
                         help="dress article pages in the furniture of the real pages of ../shared (RealFurniture)")
+    parser.add_argument("--per-host", action="store_true",
+                        help="each Host name its own article texts and slugs (many sites from one server)")
     args = parser.parse_args(argv)
     site = SyntheticSite(args.site, args.articles, args.seed, args.related)
     if args.real_furniture:
         site.furniture = RealFurniture()
-    server = SyntheticServer(site, args.port)
+    server = SyntheticServer(site, args.port, args.per_host)
     print(f"serving http://{LOOPBACK}:{server.port}/ {site.article_count} articles, "
           f"{site.url_count()} URLs, domain {site.data.domain}", flush=True)
     try:
