@@ -57,6 +57,44 @@ def test_synthetic_site_serves_every_article_in_the_site_markup():
         server.server_close()
 
 
+def test_per_host_synthetic_server_gives_each_host_its_own_articles():
+    from synthetic_site import SyntheticServer, SyntheticSite
+
+    site = SyntheticSite(articles=50)
+    server = SyntheticServer(site, per_host=True)
+    try:
+        one, two = server.site_for("synth01.baolaichau.vn"), server.site_for("synth02.baolaichau.vn:80")
+        assert server.site_for("SYNTH01.baolaichau.vn:8080") is one and one is not two
+        assert one.article_count == two.article_count == 50
+        assert one.respond("/")[2] != two.respond("/")[2]  # other slugs and titles
+        assert one.data.articles[3].body != two.data.articles[3].body  # other texts: not duplicates of each other
+    finally:
+        server.server_close()
+    plain = SyntheticServer(site)
+    try:
+        assert plain.site_for("synth01.baolaichau.vn") is site
+    finally:
+        plain.server_close()
+
+
+def test_polite_config_copies_the_site_onto_hosts_of_its_own(tmp_path):
+    from crawl_speed import synthetic_config
+
+    from cleaners.siteconfig import ConfigRegistry
+
+    names = synthetic_config(tmp_path / "config", 12)
+    registry = ConfigRegistry(tmp_path / "config")
+    assert names == sorted(registry.sites) == [f"synth{n:02d}" for n in range(1, 13)]
+    original = ConfigRegistry(ROOT / "config").sites["baolaichau"]
+    for name in names:
+        site = registry.sites[name]
+        assert site.domains == [f"{name}.baolaichau.vn"]
+        assert site.politeness == original.politeness and site.politeness.delay == 1.0
+        assert registry.resolve(name).extract == ConfigRegistry(ROOT / "config").resolve("baolaichau").extract
+    assert registry.site_for_url("http://synth07.baolaichau.vn/kinh-t%E1%BA%BF/") == "synth07"
+    assert registry.site_for_url("http://baolaichau.vn/") is None  # the original is not one of them
+
+
 def test_cleaning_speed_script_prints_every_system_and_the_batch_command():
     output = run_script("benchmarks/speed.py", "--sets", "fixtures,synthetic", "--rounds", "1", "--limit", "3")
     for set_name in ("fixtures", "synthetic"):
