@@ -39,7 +39,8 @@ after --seconds (CLOSESPIDER_TIMEOUT). pages/s = responses summed over all sites
 elapsed time, from the first crawler's start to the last one's finish (Scrapy's start_time
 and finish_time stats; the drain after the timeout, e.g. cleaning still queued, is inside it).
 CPU ms/page: the crawl process's own CPU time, and that of its children (the cleaning
-workers, with their forkserver), each divided by all responses, start-up included. With
+workers, with their forkserver), each divided by all responses, start-up included, and the
+synthetic server's (on the same cores: it is not free for the crawl). With
 --real-furniture the article pages are dressed in the furniture of the real pages of
 ../shared/benchmarks/vn-real* (still synthetic replica pages). A variant that wrote no
 document, or a site that got no response, stops the benchmark with an error.
@@ -84,6 +85,20 @@ def machine_line() -> str:
 @contextmanager
 def synthetic_server(articles: int, related: str = "older", real_furniture: bool = False, per_host: bool = False):
     """Start benchmarks/synthetic_site.py; yields its port; stops it afterwards."""
+    with synthetic_server_process(articles, related, real_furniture, per_host) as (port, _):
+        yield port
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a running process has used so far, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+@contextmanager
+def synthetic_server_process(articles: int, related: str = "older", real_furniture: bool = False,
+                             per_host: bool = False):
+    """synthetic_server, yielding (port, the server's Popen) so its CPU time can be read."""
     process = subprocess.Popen([sys.executable, str(HERE / "synthetic_site.py"), "--articles", str(articles),
                                 "--related", related] + (["--real-furniture"] if real_furniture else [])
                                + (["--per-host"] if per_host else []),
@@ -92,7 +107,7 @@ def synthetic_server(articles: int, related: str = "older", real_furniture: bool
         line = process.stdout.readline()
         if not line.startswith("serving "):
             raise RuntimeError(f"synthetic site did not start: {line!r}")
-        yield int(line.split()[1].rsplit(":", 1)[1].strip("/"))
+        yield int(line.split()[1].rsplit(":", 1)[1].strip("/")), process
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -373,13 +388,14 @@ def polite_totals(result: dict) -> dict:
             "bytes": sum(s.get("downloader/response_bytes", 0) for s in sites),
             "rate": responses / result["elapsed_seconds"],
             "cpu_own": result["cpu_own_seconds"] / responses * 1000,
-            "cpu_children": result["cpu_children_seconds"] / responses * 1000}
+            "cpu_children": result["cpu_children_seconds"] / responses * 1000,
+            "cpu_server": result["cpu_server_seconds"] / responses * 1000}
 
 
 def polite(args) -> int:
     counts = [int(n) for n in args.sites.split(",")]
     tables = []
-    with synthetic_server(args.articles, real_furniture=args.real_furniture, per_host=True) as port, \
+    with synthetic_server_process(args.articles, real_furniture=args.real_furniture, per_host=True) as (port, server), \
             tempfile.TemporaryDirectory(prefix="vnnews-polite-") as tmp:
         for count in counts:
             config = Path(tmp, f"config-{count}")
@@ -388,7 +404,9 @@ def polite(args) -> int:
             for round_number in range(args.rounds):
                 for number, (system, label, settings) in enumerate(POLITE_RUNS):  # alternate: a busy machine slows all
                     out_dir = Path(tmp, f"{count}-{number}-{round_number}")
+                    server_cpu = process_cpu_seconds(server.pid)
                     result = run_child(system, port, out_dir, 0, settings, polite=(config, args.seconds))
+                    result["cpu_server_seconds"] = process_cpu_seconds(server.pid) - server_cpu
                     check_polite_run(f"{count} sites, {label}", result)
                     totals[label].append(polite_totals(result))
                     shutil.rmtree(out_dir, ignore_errors=True)
@@ -402,8 +420,8 @@ def polite(args) -> int:
     for count, totals in tables:
         print(f"\n{count} sites:\n")
         print("| crawl | pages/s | pages/s per site | CPU ms/page (crawl process) | CPU ms/page (its children: "
-              "cleaning workers) | responses | documents written |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+              "cleaning workers) | CPU ms/page (synthetic server) | responses | documents written |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         medians = {}
         for _, label, _ in POLITE_RUNS:
             runs = totals[label]
@@ -412,7 +430,8 @@ def polite(args) -> int:
             written = last["written"] if label.startswith("vnnews") else "–"
             print(f"| {label} | {rate:.1f} | {rate / count:.2f} | "
                   f"{statistics.median(r['cpu_own'] for r in runs):.1f} | "
-                  f"{statistics.median(r['cpu_children'] for r in runs):.1f} | {last['responses']} | {written} |")
+                  f"{statistics.median(r['cpu_children'] for r in runs):.1f} | "
+                  f"{statistics.median(r['cpu_server'] for r in runs):.1f} | {last['responses']} | {written} |")
         two, one, bare = (medians[label] for _, label, _ in POLITE_RUNS)
         print(f"\n{count} sites: vnnews (2 processes) / bare spider: {two / bare:.0%} (goal ≥ 90%); "
               f"2 cleaning processes / 1: {two / one:.2f}×")
