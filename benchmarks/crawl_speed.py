@@ -37,7 +37,9 @@ project's CONCURRENT_REQUESTS and AutoThrottle bounds, RANDOMIZE_DOWNLOAD_DELAY 
 default; one crawler per site in one CrawlerProcess, robots.txt obeyed). Every crawler stops
 after --seconds (CLOSESPIDER_TIMEOUT). pages/s = responses summed over all sites / the run's
 elapsed time, from the first crawler's start to the last one's finish (Scrapy's start_time
-and finish_time stats; the drain after the timeout, e.g. cleaning still queued, is inside it).
+and finish_time stats). The drain after the timeout is inside it: Scrapy hands up to
+CONCURRENT_REQUESTS requests to a site's downloader slot ahead of time, and a closing crawler
+fetches them at the site's delay (about 8 s at 1 request a second), then waits for their items.
 CPU ms/page: the crawl process's own CPU time, and that of its children (the cleaning
 workers, with their forkserver), each divided by all responses, start-up included, and the
 synthetic server's (on the same cores: it is not free for the crawl). With
@@ -310,6 +312,8 @@ def polite_child(system: str, port: int, out_dir: str, config: str, seconds: int
     starts = [stats["start_time"] for stats in per_site.values() if stats.get("start_time")]
     finishes = [stats["finish_time"] for stats in per_site.values() if stats.get("finish_time")]
     elapsed = (max(finishes) - min(starts)).total_seconds() if starts and finishes else 0.0
+    if elapsed <= 0:
+        raise SystemExit(f"{system}: no crawler of {len(sites)} started and finished")
     stop_forkserver()
     own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     print(json.dumps({"system": system, "sites": {name: kept_stats(stats) for name, stats in per_site.items()},
@@ -488,6 +492,11 @@ def memory(args) -> int:
     return 0
 
 
+def add_real_furniture(parser) -> None:
+    parser.add_argument("--real-furniture", action="store_true",
+                        help="real-size article pages: the furniture of ../shared/benchmarks/vn-real* pages")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -495,15 +504,13 @@ def main(argv=None) -> int:
     rate.add_argument("--articles", type=int, default=20_000)
     rate.add_argument("--pages", type=int, default=1500, help="responses per crawl")
     rate.add_argument("--rounds", type=int, default=3)
-    rate.add_argument("--real-furniture", action="store_true",
-                      help="real-size article pages: the furniture of ../shared/benchmarks/vn-real* pages")
+    add_real_furniture(rate)
     gentle = commands.add_parser("polite", help="N sites at their politeness limit: vnnews vs a bare spider, pages/s")
     gentle.add_argument("--sites", default="17,34,68", help="comma-separated numbers of sites")
     gentle.add_argument("--seconds", type=int, default=60, help="each crawl stops after this (CLOSESPIDER_TIMEOUT)")
     gentle.add_argument("--rounds", type=int, default=2)
     gentle.add_argument("--articles", type=int, default=2000, help="articles of each synthetic site")
-    gentle.add_argument("--real-furniture", action="store_true",
-                        help="real-size article pages: the furniture of ../shared/benchmarks/vn-real* pages")
+    add_real_furniture(gentle)
     mem = commands.add_parser("memory", help="peak RSS of a vnnews crawl by replica size")
     mem.add_argument("--sizes", default="10000,30000,100000")
     queue = mem.add_mutually_exclusive_group()
