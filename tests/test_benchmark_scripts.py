@@ -95,6 +95,19 @@ def test_polite_config_copies_the_site_onto_hosts_of_its_own(tmp_path):
     assert registry.site_for_url("http://baolaichau.vn/") is None  # the original is not one of them
 
 
+def test_polite_run_that_measured_nothing_stops_the_benchmark():
+    from crawl_speed import check_polite_run
+
+    fine = {"response_received_count": 20, "corpus/written": 9}
+    check_polite_run("ok", {"system": "vnnews", "sites": {"synth01": fine, "synth02": fine}})
+    check_polite_run("bare", {"system": "bare", "sites": {"synth01": {"response_received_count": 20}}})
+    with pytest.raises(SystemExit, match="synth02 wrote no document of 20"):
+        check_polite_run("vnnews", {"system": "vnnews", "sites": {
+            "synth01": fine, "synth02": {"response_received_count": 20, "corpus/written": 0}}})
+    with pytest.raises(SystemExit, match="synth01 got no response"):
+        check_polite_run("bare", {"system": "bare", "sites": {"synth01": {"finish_reason": "finished"}}})
+
+
 def test_cleaning_speed_script_prints_every_system_and_the_batch_command():
     output = run_script("benchmarks/speed.py", "--sets", "fixtures,synthetic", "--rounds", "1", "--limit", "3")
     for set_name in ("fixtures", "synthetic"):
