@@ -193,3 +193,48 @@ def test_a_torn_last_record_is_never_read_as_a_page(tmp_path, cut):
     pages = list(read_archive_file(warc))
     assert [p.url for p in pages] == [fixture_pages()[0].url]
     assert pages[0].body == fixture_pages()[0].body
+
+
+# --- how the archive is compressed --------------------------------------------------------------
+
+def gzip_members(data: bytes) -> list[bytes]:
+    """The inflated members of a multi-member gzip file, one by one."""
+    import zlib
+
+    members = []
+    while data:
+        inflater = zlib.decompressobj(zlib.MAX_WBITS + 16)
+        members.append(inflater.decompress(data) + inflater.flush())
+        assert inflater.eof, "a member that does not end"
+        data = inflater.unused_data
+    return members
+
+
+def test_every_record_is_one_gzip_member(tmp_path):
+    """Readers that seek to a record (WARC indexes, our byte ranges: crawler/corpus/spans.py)
+    need one member per record: warcio's writer must still flush once per record."""
+    pages = fixture_pages()[:3]
+    raw = write_archive(tmp_path / "raw", pages, max_bytes=10**9)
+    [path] = raw.iterdir()
+    members = gzip_members(path.read_bytes())
+    assert len(members) == 1 + 2 * len(pages)  # warcinfo, then a request and a response a page
+    assert all(member.startswith(b"WARC/1.") and member.endswith(b"\r\n\r\n") for member in members)
+    assert [m.split(b"WARC-Type: ", 1)[1].split(b"\r\n", 1)[0] for m in members] == \
+        [b"warcinfo"] + [b"request", b"response"] * len(pages)
+    assert [p.body for p in read_archive_file(path)] == [p.body for p in pages]
+
+
+def test_records_are_compressed_at_the_chosen_level(tmp_path):
+    """Level 6, not warcio's 9 (the reason is at GZIP_LEVEL): the file is what level 6 gives."""
+    import zlib
+
+    from crawler.corpus import archive
+
+    raw = write_archive(tmp_path / "raw", fixture_pages()[:2], max_bytes=10**9)
+    [path] = raw.iterdir()
+    data = path.read_bytes()
+    recompressed = b""
+    for member in gzip_members(data):
+        compressor = zlib.compressobj(archive.GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        recompressed += compressor.compress(member) + compressor.flush()
+    assert archive.GZIP_LEVEL == 6 and recompressed == data
