@@ -376,19 +376,22 @@ def crawl_bare_sites(port: int, sites: dict[str, str], seconds: int) -> dict:
 
 
 def check_polite_run(label: str, result: dict) -> None:
-    """The benchmark must not measure nothing: every site answered, and vnnews wrote documents."""
+    """The benchmark must not measure nothing: every site answered, and vnnews wrote documents.
+    A site of a vnnews crawl may write none when the crawl cannot keep up (the sites are
+    identical copies: with cleaning on the reactor thread at 102 sites, one got 7 responses in
+    a minute, none of them an article); polite_totals counts those sites for the table."""
     for name, stats in result["sites"].items():
         if not stats.get("response_received_count"):
             raise SystemExit(f"{label}: site {name} got no response ({stats.get('finish_reason', 'not started')})")
-        if result["system"] == "vnnews" and not stats.get("corpus/written"):
-            raise SystemExit(f"{label}: site {name} wrote no document of {stats['response_received_count']} "
-                             "responses (are its article pages found?)")
+    if result["system"] == "vnnews" and not any(s.get("corpus/written") for s in result["sites"].values()):
+        raise SystemExit(f"{label}: no site wrote a document (are the article pages found?)")
 
 
 def polite_totals(result: dict) -> dict:
     sites = result["sites"].values()
     responses = sum(s.get("response_received_count", 0) for s in sites)
     return {"responses": responses, "written": sum(s.get("corpus/written", 0) for s in sites),
+            "sites_without_document": sum(not s.get("corpus/written") for s in sites),
             "bytes": sum(s.get("downloader/response_bytes", 0) for s in sites),
             "rate": responses / result["elapsed_seconds"],
             "cpu_own": result["cpu_own_seconds"] / responses * 1000,
@@ -397,11 +400,11 @@ def polite_totals(result: dict) -> dict:
 
 
 def polite(args) -> int:
+    """Each N's table is printed as soon as its crawls are done (a run of several N takes long)."""
     counts = [int(n) for n in args.sites.split(",")]
-    tables = []
     with synthetic_server_process(args.articles, real_furniture=args.real_furniture, per_host=True) as (port, server), \
             tempfile.TemporaryDirectory(prefix="vnnews-polite-") as tmp:
-        for count in counts:
+        for index, count in enumerate(counts):
             config = Path(tmp, f"config-{count}")
             synthetic_config(config, count)
             totals: dict[str, list[dict]] = {label: [] for _, label, _ in POLITE_RUNS}
@@ -414,32 +417,37 @@ def polite(args) -> int:
                     check_polite_run(f"{count} sites, {label}", result)
                     totals[label].append(polite_totals(result))
                     shutil.rmtree(out_dir, ignore_errors=True)
-            tables.append((count, totals))
-    first = tables[0][1][POLITE_RUNS[0][1]][-1]
-    size = pages_described(args.real_furniture, first["bytes"], first["responses"])
-    print(f"{machine_line()}; N synthetic replica copies of {SITE} ({args.articles} articles each, their own "
-          f"texts) served by one local server, {size}; each site at its YAML's politeness (delay 1.0 s, "
-          f"concurrency 1, AutoThrottle), all N in one process; every crawl stopped after {args.seconds} s; "
-          f"median of {args.rounds} round(s).")
-    for count, totals in tables:
-        print(f"\n{count} sites:\n")
-        print("| crawl | pages/s | pages/s per site | CPU ms/page (crawl process) | CPU ms/page (its children: "
-              "cleaning workers) | CPU ms/page (synthetic server) | responses | documents written |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
-        medians = {}
-        for _, label, _ in POLITE_RUNS:
-            runs = totals[label]
-            medians[label] = rate = statistics.median(r["rate"] for r in runs)
-            last = runs[-1]
-            written = last["written"] if label.startswith("vnnews") else "–"
-            print(f"| {label} | {rate:.1f} | {rate / count:.2f} | "
-                  f"{statistics.median(r['cpu_own'] for r in runs):.1f} | "
-                  f"{statistics.median(r['cpu_children'] for r in runs):.1f} | "
-                  f"{statistics.median(r['cpu_server'] for r in runs):.1f} | {last['responses']} | {written} |")
-        two, one, bare = (medians[label] for _, label, _ in POLITE_RUNS)
-        print(f"\n{count} sites: vnnews (2 processes) / bare spider: {two / bare:.0%} (goal ≥ 90%); "
-              f"2 cleaning processes / 1: {two / one:.2f}×")
+            if index == 0:
+                first = totals[POLITE_RUNS[0][1]][-1]
+                size = pages_described(args.real_furniture, first["bytes"], first["responses"])
+                print(f"{machine_line()}; N synthetic replica copies of {SITE} ({args.articles} articles each, "
+                      f"their own texts) served by one local server, {size}; each site at its YAML's politeness "
+                      f"(delay 1.0 s, concurrency 1, AutoThrottle), all N in one process; every crawl stopped after "
+                      f"{args.seconds} s; median of {args.rounds} round(s).", flush=True)
+            print_polite_table(count, totals)
     return 0
+
+
+def print_polite_table(count: int, totals: dict[str, list[dict]]) -> None:
+    print(f"\n{count} sites:\n")
+    print("| crawl | pages/s | pages/s per site | CPU ms/page (crawl process) | CPU ms/page (its children: "
+          "cleaning workers) | CPU ms/page (synthetic server) | responses | documents written | "
+          "sites without a document |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    medians = {}
+    for _, label, _ in POLITE_RUNS:
+        runs = totals[label]
+        medians[label] = rate = statistics.median(r["rate"] for r in runs)
+        last = runs[-1]
+        vnnews = label.startswith("vnnews")
+        print(f"| {label} | {rate:.1f} | {rate / count:.2f} | "
+              f"{statistics.median(r['cpu_own'] for r in runs):.1f} | "
+              f"{statistics.median(r['cpu_children'] for r in runs):.1f} | "
+              f"{statistics.median(r['cpu_server'] for r in runs):.1f} | {last['responses']} | "
+              f"{last['written'] if vnnews else '–'} | {last['sites_without_document'] if vnnews else '–'} |")
+    two, one, bare = (medians[label] for _, label, _ in POLITE_RUNS)
+    print(f"\n{count} sites: vnnews (2 processes) / bare spider: {two / bare:.0%} (goal ≥ 90%); "
+          f"2 cleaning processes / 1: {two / one:.2f}×", flush=True)
 
 
 # --- memory -----------------------------------------------------------------------------------------
