@@ -70,7 +70,7 @@ def clean_span_task(span, config_root: str, selection):
 def cleaned_on_dask(files: list[Path], config_root, selection, scheduler: str, counts: Counter, end_marker=None):
     """(page, CleanResult) for every page of `files` in order, cleaned by the cluster's workers;
     after each file, (end_marker(path), None) when an end_marker is given."""
-    from crawler.corpus.spans import Redo, SpanChain, cut
+    from crawler.corpus.spans import SpanChain, cut, stored_in_order
 
     check_address(scheduler)
     try:
@@ -79,11 +79,8 @@ def cleaned_on_dask(files: list[Path], config_root, selection, scheduler: str, c
         raise SystemExit("vnnews: --scheduler needs Dask: pip install 'vnnews[cluster]'") from None
 
     config_root = str(Path(config_root).resolve())
-    chain = SpanChain(counts, end_marker)
     with Client(scheduler, set_as_default=False) as client:
         threads = sum(client.nthreads().values()) or 1
-        window = 2 * threads
-        pending: list = []
         # the workers open the files at the same path: an absolute one
         source = cut([Path(path).resolve() for path in files], threads)
 
@@ -91,23 +88,5 @@ def cleaned_on_dask(files: list[Path], config_root, selection, scheduler: str, c
             return client.submit(clean_span_task, span, config_root, selection, pure=False,
                                  key=f"vnnews-clean-{uuid.uuid4().hex}")
 
-        def submit_more():
-            while len(pending) < window:
-                span = next(source, None)
-                if span is None:
-                    return
-                pending.append([span, submit(span)])
-
-        submit_more()
-        while pending:
-            span, future = pending[0]
-            result = future.result()
-            try:
-                items = chain.take(span, result)
-            except Redo as redo:  # the range began at a false record start: read it from the right one
-                pending[0] = [redo.span, submit(redo.span)]
-                continue
-            pending.pop(0)
-            del future, result
-            submit_more()
-            yield from items
+        # a task whose worker died is run again by the scheduler: a result always comes back
+        yield from stored_in_order(source, submit, 2 * threads, SpanChain(counts, end_marker))

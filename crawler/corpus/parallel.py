@@ -24,7 +24,6 @@ import multiprocessing
 import os
 import threading
 import time
-from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from crawler.corpus.page import PageItem
-from crawler.corpus.spans import Redo, SpanChain, clean_span, cut
+from crawler.corpus.spans import SpanChain, clean_span, cut, stored_in_order
 
 MAX_POOL_BREAKS = 3
 
@@ -186,46 +185,34 @@ def cleaned_in_order(files: Iterable, config_root: str | os.PathLike, jobs: int,
     `selection` None: our own archive (reprocess), else an importer.Selection. After each file,
     (end_marker(path), None) when an end_marker is given."""
     config_root = str(Path(config_root).resolve())
-    window = window or 3 * jobs
-    source = cut(files, jobs, span_bytes)
-    chain = SpanChain(counts, end_marker)
-    pending: deque = deque()  # [span, future] in archive order
-    breaks = 0  # pool breaks since a range was last stored
     pool = _pool(jobs, config_root)
+    breaks = 0  # pool breaks since a range's result last came back
+
+    def submit(span):
+        return _submit(pool, span, selection)
+
+    def wait(pending):
+        nonlocal pool, breaks
+        try:
+            result = pending[0][1].result()
+        except BrokenProcessPool:
+            # a worker died: every range not stored yet goes to a new pool, in order
+            breaks += 1
+            if breaks >= MAX_POOL_BREAKS:
+                spans = ", ".join(str(item[0]) for item in pending)
+                raise WorkerLost(f"cleaning workers died {breaks} times in a row while these ranges of WARC "
+                                 f"files were out: {spans}") from None
+            discard(pool)
+            pool = _pool(jobs, config_root)
+            for item in pending:
+                item[1] = submit(item[0])
+            return None
+        breaks = 0
+        return result
+
     try:
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < window:
-                span = next(source, None)
-                if span is None:
-                    exhausted = True
-                    break
-                pending.append([span, _submit(pool, span, selection)])
-            if not pending:
-                return
-            entry = pending[0]
-            try:
-                result = entry[1].result()
-            except BrokenProcessPool:
-                # a worker died: every range not stored yet goes to a new pool, in order
-                breaks += 1
-                if breaks >= MAX_POOL_BREAKS:
-                    spans = ", ".join(str(item[0]) for item in pending)
-                    raise WorkerLost(f"cleaning workers died {breaks} times in a row while these ranges of WARC "
-                                     f"files were out: {spans}") from None
-                discard(pool)
-                pool = _pool(jobs, config_root)
-                for item in pending:
-                    item[1] = _submit(pool, item[0], selection)
-                continue
-            try:
-                items = chain.take(entry[0], result)
-            except Redo as redo:  # the range began at a false record start: read it from the right one
-                entry[0], entry[1] = redo.span, _submit(pool, redo.span, selection)
-                continue
-            pending.popleft()
-            breaks = 0
-            yield from items
+        yield from stored_in_order(cut(files, jobs, span_bytes), submit, window or 3 * jobs,
+                                   SpanChain(counts, end_marker), wait)
     finally:
         try:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -48,7 +48,7 @@ from __future__ import annotations
 import logging
 import os
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
@@ -269,3 +269,37 @@ class SpanChain:
             if self.end_marker is not None:
                 items = [*items, (self.end_marker(Path(span.path)), None)]
         return items
+
+
+def stored_in_order(source: Iterator[Span], submit, window: int, chain: SpanChain, wait=None) -> Iterator:
+    """What to store, range after range in archive order, with at most `window` ranges out.
+
+    The one loop of the process pool (parallel.py) and of Dask (distributed.py): `submit(span)`
+    sends a range and gives a future; `wait(pending)` gives the oldest range's result, or None
+    after it sent the ranges out again (a broken pool; default: the future's result). A range
+    that began at a false record start is sent again from where the one before it ended (Redo)."""
+    wait = wait or (lambda pending: pending[0][1].result())
+    pending: deque = deque()  # [span, future] in archive order
+
+    def send_more() -> None:
+        while len(pending) < window:
+            span = next(source, None)
+            if span is None:
+                return
+            pending.append([span, submit(span)])
+
+    send_more()
+    while pending:  # a range is sent when one was stored: `window` out at most, the stored one included
+        result = wait(pending)
+        if result is None:
+            continue
+        entry = pending[0]
+        try:
+            items = chain.take(entry[0], result)
+        except Redo as redo:
+            entry[:] = [redo.span, submit(redo.span)]
+            continue
+        pending.popleft()  # the future and its results go with it: memory stays bounded
+        del result, entry
+        yield from items
+        send_more()
