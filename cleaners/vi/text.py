@@ -149,7 +149,7 @@ def _is_capital_word_end(s: str, match: re.Match[str]) -> bool:
     return continuation.isspace() or not followed_by_letter
 
 
-def _mojibake_matches(s: str):
+def _mojibake_matches(s: str, hints: list[int] | None = None):
     """What _MOJIBAKE_RE.finditer(s) finds, looking only where a sequence can start.
 
     Every sequence starts with a lead character and a continuation (a _MOJIBAKE_HINT_RE pair),
@@ -157,18 +157,23 @@ def _mojibake_matches(s: str):
     match ended, finds the same matches. Legitimate Vietnamese makes such pairs ("giá”",
     "và\xa0"): scanning a whole 200 KB page for one of them took 5 ms."""
     end = 0
-    for hint in _MOJIBAKE_HINT_RE.finditer(s):
-        if hint.start() < end:
+    for start in _hint_starts(s) if hints is None else hints:
+        if start < end:
             continue
-        match = _MOJIBAKE_RE.match(s, hint.start())
+        match = _MOJIBAKE_RE.match(s, start)
         if match:
             end = match.end()
             yield match
 
 
-def _mojibake_fixes(s: str):
-    """Yield (start, end, fixed_text) for each mojibake sequence in s."""
-    for match in _mojibake_matches(s):
+def _hint_starts(s: str) -> list[int]:
+    return [hint.start() for hint in _MOJIBAKE_HINT_RE.finditer(s)]
+
+
+def _mojibake_fixes(s: str, hints: list[int] | None = None):
+    """Yield (start, end, fixed_text) for each mojibake sequence in s (`hints`: _hint_starts(s),
+    when the caller has them)."""
+    for match in _mojibake_matches(s, hints):
         raw = bytes(_CHAR_TO_BYTE[c] for c in match.group(0))
         try:
             fixed = raw.decode("utf-8")
@@ -196,10 +201,10 @@ def _closes_guillemet(s: str, match: re.Match[str]) -> bool:
 
 
 def _mojibake_spans(s: str) -> list[tuple[int, int]]:
-    hints = [hint.start() for hint in _MOJIBAKE_HINT_RE.finditer(s)]
+    hints = _hint_starts(s)
     if not hints:
         return []
-    repairable = [(start, end) for start, end, _ in _mojibake_fixes(s)]
+    repairable = [(start, end) for start, end, _ in _mojibake_fixes(s, hints)]
     # a truncated sequence is itself a lead and a continuation: only hints can start one
     truncated = [
         match.span()
