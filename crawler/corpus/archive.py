@@ -60,7 +60,7 @@ GZIP_LEVEL = 6
 class _GzipMembers:
     """The file warcio writes to: each record becomes one gzip member of `out`, as WARC readers
     (and our byte-range readers, crawler/corpus/spans.py) expect. warcio calls flush() once, at
-    the end of every record (tests/test_archive.py holds one record per member)."""
+    the end of every record (tests/test_archives.py holds one record per member)."""
 
     def __init__(self, out, level: int = GZIP_LEVEL):
         self.out = out
