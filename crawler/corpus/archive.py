@@ -26,12 +26,12 @@ import io
 import logging
 import os
 import threading
-import zlib
 from http import HTTPStatus
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
+from isal import isal_zlib
 from w3lib.url import safe_url_string
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
@@ -49,12 +49,15 @@ SITE_HEADER, KIND_HEADER, FIRST_URL_HEADER = "WARC-Vnnews-Site", "WARC-Vnnews-Ki
 _WIRE_HEADERS = {b"content-length", b"content-encoding", b"transfer-encoding"}
 
 
-# warcio's own gzip=True compresses every record at zlib level 9. On the 24 real pages of
-# ../shared/benchmarks/vn-real* level 6 stores them within 1% of that (0.225 vs 0.223 of the
-# raw size) in 56% of the time (3.0 vs 5.3 ms a page, 2026-12-07), and a crawl compresses on
-# Scrapy's reactor thread, where every millisecond is a millisecond of downloads held up.
-# So the records are compressed here (_GzipMembers) and warcio writes them plain.
-GZIP_LEVEL = 6
+# warcio's own gzip=True compresses every record with zlib at level 9, and a crawl compresses on
+# Scrapy's reactor thread, where every millisecond is a millisecond of downloads held up. On the
+# 24 real pages of ../shared/benchmarks/vn-real* (183 KB on average, 2026-12-07) zlib takes
+# 3.9 ms a page at level 6 for 0.225 of the raw size; ISA-L's deflate (the isal package, the
+# same gzip format that every WARC reader inflates) takes 0.8 ms at its level 3 for 0.251 and
+# 0.39 ms at level 2 for 0.258. A profile of a crawl of real-size pages had the compression at
+# a quarter of the reactor thread's time. So the records are compressed here (_GzipMembers)
+# with ISA-L, and warcio writes them plain.
+GZIP_LEVEL = 3
 
 
 class _GzipMembers:
@@ -68,7 +71,7 @@ class _GzipMembers:
         self._compressor = self._new()
 
     def _new(self):
-        return zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)  # +16: a gzip header
+        return isal_zlib.compressobj(self.level, isal_zlib.DEFLATED, isal_zlib.MAX_WBITS + 16)  # +16: gzip
 
     def write(self, data: bytes) -> int:
         self.out.write(self._compressor.compress(data))
