@@ -244,3 +244,26 @@ def test_clean_pipeline_puts_each_step_count_in_the_crawl_stats():
     step_counts = {name: n for name, n in stats.items() if name.startswith("clean/") and name.endswith("/removed")}
     assert step_counts, stats
     assert step_counts == {k: v for k, v in item.clean_result.stats().items() if k.endswith("/removed")}
+
+
+def test_clean_pipeline_names_the_document_by_its_declared_canonical_article_url():
+    """The spider leaves the fetched URL's canonical form; cleaning reads the page's own
+    <link rel=canonical> (on the reactor thread here, in a worker with the pool:
+    tests/test_crawl_pool.py compares that crawl with a serial replay of its archive)."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler.corpus.outcome import declared_canonical
+    from crawler.crawl.pipelines import CleanPipeline
+    from crawler.registry import load_canonicalizer
+
+    page = (Path(__file__).parent / "fixtures" / "sites" / "baolaichau" / "sample-004.html").read_bytes()
+    second = "https://baolaichau.vn/xa-hoi/ban-in-100.html?utm_source=zalo"
+    main = load_canonicalizer()(declared_canonical(page, second))
+    assert "tich-cuc-chuan-bi-dai-hoi" in main
+    crawler = get_crawler(settings_dict={"VNNEWS_CLEAN_PROCESSES": 1})
+    pipeline = CleanPipeline.from_crawler(crawler)
+    item = PageItem(url=second, canonical_url=load_canonicalizer()(second), site="baolaichau", status=200,
+                    body=page, content_type="text/html; charset=utf-8", kind="article",
+                    is_article_candidate=True, fetched_at="2026-12-07T00:00:00")
+    pipeline.process_item(item)
+    assert item.clean_result.ok and item.canonical_url == main

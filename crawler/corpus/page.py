@@ -15,6 +15,8 @@ class PageItem:
     """
 
     url: str  # the final URL (after redirects), on the real domain
+    # the spider sets the fetched URL's canonical form; cleaning (PageCleaner.verdict) replaces
+    # it with the page's declared canonical article URL, if any (outcome.document_canonical)
     canonical_url: str
     site: str
     status: int

@@ -71,11 +71,16 @@ class PageCleaner:
         rules from one task to the next (a pickled Selection arrives without them)."""
         return self._selections.setdefault((selection.sites, selection.generic_hosts), selection)
 
-    def __call__(self, page: PageItem):
+    def verdict(self, page: PageItem):
+        """Set the page's document canonical URL, then clean it: its CleanResult (None for a
+        page that is not an article candidate)."""
         from crawler.corpus.outcome import clean_page, document_canonical
 
         page.canonical_url = document_canonical(page, self.canonical, self.own_article_test(page.site))
-        result = clean_page(self.cleaner, page)
+        return clean_page(self.cleaner, page)
+
+    def __call__(self, page: PageItem):
+        result = self.verdict(page)
         return replace(page, body=b"", response_headers=[], request_headers=[]), result
 
 

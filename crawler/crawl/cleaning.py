@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from twisted.internet import defer
 
-from crawler.corpus.outcome import clean_page, crawl_rejection
+from crawler.corpus.outcome import crawl_rejection
 from crawler.corpus.page import PageItem
 from crawler.corpus import parallel
 
@@ -35,8 +35,10 @@ logger = logging.getLogger(__name__)
 
 
 def _clean_one(page: PageItem):
-    """In a worker: the cleaner's verdict on one page (the spider already set its canonical URL)."""
-    return clean_page(parallel._worker.cleaner, page)
+    """In a worker: the page's document canonical URL (it may parse the page's head: work kept
+    off Scrapy's thread) and the cleaner's verdict."""
+    result = parallel._worker.verdict(page)
+    return page.canonical_url, result
 
 
 class _Entry:
@@ -52,11 +54,11 @@ class _Entry:
 class OrderedCleaning:
     """Cleans pages in a process pool; each item's Deferred fires in arrival order."""
 
-    def __init__(self, cleaner, config_root: str, processes: int):
+    def __init__(self, local: parallel.PageCleaner, config_root: str, processes: int):
         from twisted.internet import reactor
 
         self.reactor = reactor
-        self.cleaner = cleaner  # for the pages that need no worker (non-candidates, fetch faults)
+        self.local = local  # for the pages that need no worker (non-candidates, fetch faults)
         self.config_root = config_root
         self.processes = processes
         self.queue: deque[_Entry] = deque()
@@ -75,7 +77,7 @@ class OrderedCleaning:
         if item.is_article_candidate and item.fetch_fault is None and 200 <= item.status < 300:
             self._submit(entry)
         else:  # decided without the cleaner (or not cleaned at all): no need to ship the page
-            entry.result, entry.ready = clean_page(self.cleaner, item), True
+            entry.result, entry.ready = self.local.verdict(item), True
             self._release()
         return entry.done
 
@@ -95,7 +97,7 @@ class OrderedCleaning:
     @staticmethod
     def _outcome(future):
         try:
-            return future.result(), None
+            return future.result(), None  # (canonical URL, CleanResult)
         except BaseException as exc:  # noqa: BLE001 - handed to the reactor thread
             return None, exc
 
@@ -111,6 +113,8 @@ class OrderedCleaning:
         if error is not None:  # e.g. a page that cannot be pickled: this page only
             logger.error("cleaning %s in a worker failed: %r", entry.item.url, error)
             result = crawl_rejection(entry.item, "cleaner-error", f"{type(error).__name__}: {error}")
+        else:
+            entry.item.canonical_url, result = result
         self.breaks = 0
         entry.result, entry.ready = result, True
         self._release()

@@ -17,13 +17,13 @@ from pathlib import Path
 from scrapy.exceptions import NotConfigured
 from twisted.internet import defer
 
-from cleaners.cleaner import Cleaner
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.corpus.archive import RAW_DIR, WarcArchive
 from crawler.corpus.writer import CorpusWriter
 from crawler.corpus.page import PageItem
-from crawler.corpus.outcome import clean_page, store_result
+from crawler.corpus.outcome import store_result
+from crawler.corpus.parallel import PageCleaner
 from crawler.registry import load_registry
 from crawler.crawl.writers import RunWriters
 
@@ -94,15 +94,18 @@ class ArchivePipeline:
 
 class CleanPipeline:
     """Runs the Cleaner on article candidates; stats clean/ok, clean/rejected/<reason> and each
-    step's count, clean/<step>/removed.
+    step's count, clean/<step>/removed. It also gives each page its document canonical URL (the
+    spider leaves the fetched URL's canonical form): the page's declared <link rel=canonical>
+    when that names an article of the site, which may mean parsing the page's head, work that
+    belongs with the cleaning, off Scrapy's thread when a pool cleans.
 
     VNNEWS_CLEAN_PROCESSES > 1 (0: the number of cores, the default) cleans in a pool of
     worker processes, one per output folder and run, items handed on in arrival order
     (crawler/crawl/cleaning.py); 1 cleans on the reactor thread."""
 
-    def __init__(self, crawler, cleaner: Cleaner, processes: int = 1, out_dir: Path | None = None):
+    def __init__(self, crawler, cleaner: PageCleaner, processes: int = 1, out_dir: Path | None = None):
         self.stats = crawler.stats
-        self.cleaner = cleaner
+        self.cleaner = cleaner  # also sets each page's document canonical URL
         self.processes = processes
         self.out_dir = out_dir
         self.writers = RunWriters.of(crawler) if processes > 1 else None
@@ -113,7 +116,7 @@ class CleanPipeline:
         from crawler.corpus.parallel import default_jobs
 
         processes = crawler.settings.getint("VNNEWS_CLEAN_PROCESSES") or default_jobs()
-        return cls(crawler, Cleaner(load_registry()), processes, output_dir(crawler.settings))
+        return cls(crawler, PageCleaner(load_registry().root), processes, output_dir(crawler.settings))
 
     def open_spider(self) -> None:
         self.stats.set_value("clean/processes", self.processes)
@@ -140,7 +143,7 @@ class CleanPipeline:
             return item
         if self.pool is not None:
             return self._in_order(item)
-        self._count(item, clean_page(self.cleaner, item))
+        self._count(item, self.cleaner.verdict(item))
         return item
 
     async def _in_order(self, item):

@@ -24,7 +24,6 @@ from crawler.crawl.discovery import TooLarge, feed_entries, sitemap_entries
 from crawler.corpus.page import PageItem
 from crawler.crawl.faults import fault_of
 from crawler.crawl.requestmeta import KIND, LISTING_DEPTH, PUBLISHED, SITEMAP_DEPTH
-from crawler.corpus.outcome import document_canonical
 from crawler.registry import load_canonicalizer, load_registry
 from crawler.siterules import SiteRules
 
@@ -167,7 +166,8 @@ class SiteSpider(scrapy.Spider):
             request_headers=_header_pairs(response.request.headers) if response.request else [],
             method=response.request.method if response.request else "GET",
         )
-        item.canonical_url = document_canonical(item, self.canonical, self.is_own_article)
+        # the declared <link rel=canonical> is read with the cleaning (CleanPipeline), off this thread
+        item.canonical_url = self.canonical(item.url)
         return item
 
     # download failures (crawler/crawl/middlewares.py, docs/faults.md) ------------------------------
