@@ -18,7 +18,7 @@ from scrapy.utils.test import get_crawler
 from crawler.crawl.dupefilter import CanonicalRequestFingerprinter
 from crawler.crawl.incremental import IncrementalMiddleware
 from crawler.crawl.requestmeta import KIND
-from crawler.crawl.spider import join_link
+from crawler.crawl.spider import join_link, page_hrefs
 from crawler.crawl.sitespiders import SPIDERS
 
 BASES = ["http://127.0.0.1:8080/a/b.html", "https://x.vn/a/b/?q=1#f", "https://x.vn", "http://u@x.vn:80/p;par?q",
@@ -68,6 +68,37 @@ def test_links_are_those_of_css_and_urljoin(site_fixtures):
         got = [(url, cls == 1, cls == 2) for url, cls in spider._links(response)]
         assert got == list(plain_links(spider, response))
         assert got
+
+
+def vietnamese_pages(site_fixtures) -> list:
+    """Every Vietnamese page we hold: the site and CMS-family fixtures, the real pages."""
+    from conftest import shared_or_skip
+
+    pages = sorted(site_fixtures.parent.glob("**/*.html"))
+    for folder in ("vn-real", "vn-real-2"):
+        pages += sorted(shared_or_skip("benchmarks", folder).glob("*.html"))
+    return pages
+
+
+def test_lexbor_finds_the_hrefs_the_lxml_tree_has_on_every_vietnamese_page(site_fixtures):
+    """page_hrefs parses with lexbor; on the pages of our sites it must give what parsel's
+    `a::attr(href)` gives (its lxml tree), in the same order."""
+    from cleaners.decode import decode_html
+
+    pages = vietnamese_pages(site_fixtures)
+    assert sum("vn-real" in str(p) for p in pages) == 24 and len(pages) >= 44, len(pages)
+    for path in pages:
+        text = decode_html(path.read_bytes()).text
+        expected = [h for h in HtmlResponse("https://x.vn/", body=text.encode(), encoding="utf-8")
+                    .css("a::attr(href)").getall() if h]
+        assert page_hrefs(text) == expected, path
+        assert expected or "redirect" in path.name, path
+
+
+def test_lexbor_reads_links_as_a_browser_does():
+    html = ("<html><body><a href='/a'>a<a href='/b'>b</a></a><template><a href='/hidden'>t</a></template>"
+            "<a href=''>empty</a><a href>none</a><A HREF='/upper'>u</A><svg><a href='/svg'>s</a></svg></body></html>")
+    assert page_hrefs(html) == ["/a", "/b", "/upper", "/svg"]
 
 
 def test_the_incremental_middleware_drops_an_article_asked_for_already(tmp_path):
