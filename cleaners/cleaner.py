@@ -149,12 +149,18 @@ class Cleaner:
         if extraction.body_found:
             self._fill_gaps(tree, extraction, structured, result)
             return extraction
-        if not _declares_article(structured):
-            selectors = ", ".join(target.resolved.extract.body or []) or "none configured"
-            raise Rejected("not-article", f"no article body: body selectors ({selectors}) matched nothing")
-        result.counts["fallback/generic"] = 1
-        result.notes.append(f"fallback: generic extraction, because the body selectors matched nothing and "
-                            f"the page declares an article ({structured.get('type')})")
+        body_selectors = target.resolved.extract.body
+        if not body_selectors:
+            # a site added with a minimal YAML (`profile: generic`, no extract.body): generic mode,
+            # as the site template promises, with whatever else the config names (title, remove…)
+            result.notes.append("generic extraction: the config names no body selectors")
+        elif not _declares_article(structured):
+            raise Rejected("not-article", f"no article body: body selectors ({', '.join(body_selectors)}) "
+                                          "matched nothing")
+        else:
+            result.counts["fallback/generic"] = 1
+            result.notes.append(f"fallback: generic extraction, because the body selectors matched nothing and "
+                                f"the page declares an article ({structured.get('type')})")
         fallback = extract_generic(tree, url, structured)
         fallback.metadata = {**extraction.metadata, **fallback.metadata}
         fallback.title = extraction.title or fallback.title

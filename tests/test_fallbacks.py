@@ -132,3 +132,32 @@ def test_labelled_field_relaxed_where_the_label_picks_among_several():
     assert read_field(tree, rules, [], "source") is None
     assert _relaxed_fields(tree, [FieldRule(css=".news_column p.h5")]) == []  # two, no label: not taken
     assert read_field(tree, _relaxed_fields(tree, rules), [], "source") == "Sở Y tế"
+
+
+def test_a_site_whose_config_names_no_body_selectors_is_cleaned_in_generic_mode(tmp_path):
+    """A portal added with a minimal YAML (profile generic, no extract.body), as the site
+    template describes it: "generic = trafilatura + the Vietnamese steps". Its articles are
+    cleaned by generic extraction whether or not they declare an article, the other fields of
+    its config still apply, and a listing is still rejected by the gates."""
+    from cleaners.cleaner import Cleaner
+    from cleaners.siteconfig import ConfigRegistry
+
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "sites" / "portal.yaml").write_text(
+        "name: portal\ntitle: Cổng thông tin\ndomains: [portal.example.vn]\nprofile: generic\n"
+        "extract:\n  remove: ['.share-box']\n", encoding="utf-8")
+    cleaner = Cleaner(ConfigRegistry(tmp_path))
+    share = "<div class='share-box'><p>Chia sẻ bài viết này với bạn bè và người thân của bạn ngay hôm nay.</p></div>"
+    article = page(after=share).replace(b"<meta name='generator' content='NukeViet v4.3'>", b"")
+    result = cleaner.clean(article, url=URL, explain=True)
+    assert result.ok, result.detail
+    assert result.site == "portal" and "fallback/generic" not in result.counts
+    assert result.document.title == TITLE and result.document.paragraphs == PARAS
+    assert "generic extraction: the config names no body selectors" in result.notes
+    listing = ("<html><head><meta charset='utf-8'><title>Thời sự</title></head><body><h1>Thời sự</h1><ul>"
+               + "".join(f"<li><a href='/news/thoi-su/tin-so-{n}.html'>Tin thời sự số {n} về hoạt động của tỉnh "
+                         f"trong tuần</a><span>05/03/2026</span></li>" for n in range(30))
+               + "</ul></body></html>").encode("utf-8")
+    rejected = cleaner.clean(listing, url="https://portal.example.vn/news/thoi-su/")
+    assert not rejected.ok and rejected.reason in ("not-article", "too-short"), rejected
