@@ -9,6 +9,9 @@ WARC archive, cleaning, corpus, state store; no politeness delay, as `vnnews cra
 against a bare Scrapy spider that only follows <a href> links on the same server, with the
 same concurrency. Both stop after --pages responses (CLOSESPIDER_PAGECOUNT); pages/s is
 responses / Scrapy's elapsed time. The two alternate over the rounds; medians and the ratio.
+With --generic the crawl reads a copy of the site's YAML without its extract block
+(VNNEWS_CONFIG, generic_config): the same crawl, the cleaner in generic mode, as for the
+portals nobody configured.
 
 memory: for each size, a vnnews crawl of a replica of that many articles (all named by the
 sitemap index, so every URL is discovered and scheduled) stopped after --pages responses
@@ -118,10 +121,11 @@ def synthetic_server_process(articles: int, related: str = "older", real_furnitu
 # --- one crawl, in a child process --------------------------------------------------------------
 
 def run_child(system: str, port: int, out_dir: Path, pages: int, settings: dict | None = None,
-              polite: tuple[Path, int] | None = None) -> dict:
+              polite: tuple[Path, int] | None = None, config: Path | None = None) -> dict:
     """Run one crawl in a fresh process; its stats, peak RSS and CPU time. `settings` are
     Scrapy settings for the vnnews crawl on top of the replica's. `polite`: (config folder,
-    seconds) for a crawl of all the folder's sites at their politeness (`pages` is ignored)."""
+    seconds) for a crawl of all the folder's sites at their politeness (`pages` is ignored).
+    `config`: the config folder the crawl reads (VNNEWS_CONFIG), else the shipped one."""
     command = [sys.executable, str(Path(__file__).resolve()), "_child", system, "--port", str(port),
                "--out", str(out_dir), "--pages", str(pages)]
     if settings:
@@ -129,7 +133,8 @@ def run_child(system: str, port: int, out_dir: Path, pages: int, settings: dict 
     if polite:
         command += ["--config", str(polite[0]), "--seconds", str(polite[1])]
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
+    env = {**os.environ, "VNNEWS_CONFIG": str(config)} if config else None
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, env=env)
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not all children's
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -241,10 +246,11 @@ def throughput(args) -> int:
     last: dict[str, dict] = {}
     with synthetic_server(args.articles, real_furniture=args.real_furniture) as port, \
             tempfile.TemporaryDirectory(prefix="vnnews-crawl-") as tmp:
+        config = generic_config(Path(tmp, "config")) if args.generic else None
         for round_number in range(args.rounds):
             for number, (system, label, settings) in enumerate(THROUGHPUT_RUNS):  # alternate: a busy machine slows all
                 out_dir = Path(tmp, f"{number}-{round_number}")
-                result = run_child(system, port, out_dir, args.pages, settings)
+                result = run_child(system, port, out_dir, args.pages, settings, config=config)
                 rates[label].append(pages_per_second(result))
                 cpu[label].append(result["cpu_seconds"] / result["stats"]["response_received_count"] * 1000)
                 last[label] = result
@@ -252,7 +258,8 @@ def throughput(args) -> int:
     first = last[THROUGHPUT_RUNS[0][1]]["stats"]
     size = pages_described(args.real_furniture, first.get("downloader/response_bytes", 0),
                            first["response_received_count"])
-    print(f"{machine_line()}; synthetic {SITE} replica of {args.articles} articles, {size}, "
+    cleaning = "generic mode (the site's extract block left out)" if args.generic else f"{SITE}'s config"
+    print(f"{machine_line()}; synthetic {SITE} replica of {args.articles} articles, {size}, cleaned by {cleaning}, "
           f"{args.pages} responses a crawl, median of {args.rounds} rounds.\n")
     print("| system | pages/s | CPU ms/page (crawl process) | responses | documents written | finish |")
     print("|---|---:|---:|---:|---:|---|")
@@ -264,6 +271,26 @@ def throughput(args) -> int:
     print(f"\n2 cleaning processes / 1: {two / one:.2f}× (goal ≥ 1.7×); "
           f"vnnews (2 processes) / bare spider: {two / bare:.0%} (goal ≥ 90%)")
     return 0
+
+
+def generic_config(root: Path, site: str = SITE) -> Path:
+    """A config folder (for VNNEWS_CONFIG) holding the shipped profiles and config/sites/SITE.yaml
+    without its `extract` block: the crawl is the same, the cleaner runs in generic mode, as for
+    one of the portals nobody configured."""
+    import yaml
+
+    source = ROOT / "config"
+    original = yaml.safe_load((source / "sites" / f"{site}.yaml").read_text(encoding="utf-8"))
+    assert original.get("profile") == "generic", f"{site}.yaml names a CMS profile, whose selectors would stay"
+    shutil.copytree(source / "profiles", root / "profiles")
+    if (source / "schema.json").exists():
+        shutil.copy2(source / "schema.json", root / "schema.json")
+    (root / "sites").mkdir()
+    copy = {key: value for key, value in original.items() if key != "extract"}
+    (root / "sites" / f"{site}.yaml").write_text(
+        f"# {site}.yaml without its extract block, for benchmarks/crawl_speed.py throughput --generic\n"
+        + yaml.safe_dump(copy, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return root
 
 
 # --- polite: N sites at their politeness limit --------------------------------------------------------
@@ -512,6 +539,8 @@ def main(argv=None) -> int:
     rate.add_argument("--articles", type=int, default=20_000)
     rate.add_argument("--pages", type=int, default=1500, help="responses per crawl")
     rate.add_argument("--rounds", type=int, default=3)
+    rate.add_argument("--generic", action="store_true",
+                      help="crawl with the site's extract block left out: generic cleaning, as for a portal")
     add_real_furniture(rate)
     gentle = commands.add_parser("polite", help="N sites at their politeness limit: vnnews vs a bare spider, pages/s")
     gentle.add_argument("--sites", default="17,34,68", help="comma-separated numbers of sites")

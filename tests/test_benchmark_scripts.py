@@ -95,6 +95,24 @@ def test_polite_config_copies_the_site_onto_hosts_of_its_own(tmp_path):
     assert registry.site_for_url("http://baolaichau.vn/") is None  # the original is not one of them
 
 
+def test_generic_throughput_config_is_the_site_without_its_extract_block(tmp_path):
+    from crawl_speed import generic_config
+
+    from cleaners.cleaner import Cleaner
+    from cleaners.siteconfig import ConfigRegistry
+
+    registry = ConfigRegistry(generic_config(tmp_path / "config"))
+    shipped = ConfigRegistry(ROOT / "config")
+    assert list(registry.sites) == ["baolaichau"]
+    site, original = registry.sites["baolaichau"], shipped.sites["baolaichau"]
+    assert site.domains == original.domains and site.discovery == original.discovery
+    assert site.articles == original.articles and site.politeness == original.politeness
+    assert not registry.resolve("baolaichau").extract.body and shipped.resolve("baolaichau").extract.body
+    page = (ROOT / "tests" / "fixtures" / "sites" / "baolaichau" / "sample-004.html").read_bytes()
+    result = Cleaner(registry).clean(page, url="http://baolaichau.vn/x%C3%A3-h%E1%BB%99i/bai-1", explain=True)
+    assert result.ok and "generic extraction: the config names no body selectors" in result.notes
+
+
 def test_polite_run_that_measured_nothing_stops_the_benchmark():
     from crawl_speed import check_polite_run
 
