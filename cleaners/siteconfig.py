@@ -71,8 +71,8 @@ class ExtractRules:
 
     title: list[str] | None = field(None, doc="CSS selectors of the headline, first match wins", kind="css")
     lead: list[str] | None = field(None, doc="CSS selectors of the lead (sapo) element", kind="css")
-    body: list[str] | None = field(None, doc="CSS selectors of the article body container, first match wins",
-                                   kind="css")
+    body: list[str] | None = field(None, doc="CSS selectors of the article body container, first match wins "
+                                             "(none here or in the profile: generic extraction)", kind="css")
     captions: list[str] | None = field(None, doc="CSS selectors of caption elements (kept once)", kind="css")
     image_text: list[str] | None = field(
         None, doc="CSS selectors of visible image titles/alt lines: dropped when a caption or the title repeats them",
