@@ -10,8 +10,8 @@ against a bare Scrapy spider that only follows <a href> links on the same server
 same concurrency. Both stop after --pages responses (CLOSESPIDER_PAGECOUNT); pages/s is
 responses / Scrapy's elapsed time. The two alternate over the rounds; medians and the ratio.
 With --generic the crawl reads a copy of the site's YAML without its extract block
-(VNNEWS_CONFIG, generic_config): the same crawl, the cleaner in generic mode, as for the
-portals nobody configured.
+(VNNEWS_CONFIG, generic_config): the same crawl, the cleaner in generic mode, as for a
+portal added with a minimal YAML (profile generic, no selectors).
 
 memory: for each size, a vnnews crawl of a replica of that many articles (all named by the
 sitemap index, so every URL is discovered and scheduled) stopped after --pages responses
@@ -273,23 +273,35 @@ def throughput(args) -> int:
     return 0
 
 
-def generic_config(root: Path, site: str = SITE) -> Path:
-    """A config folder (for VNNEWS_CONFIG) holding the shipped profiles and config/sites/SITE.yaml
-    without its `extract` block: the crawl is the same, the cleaner runs in generic mode, as for
-    one of the portals nobody configured."""
+def shipped_site(site: str) -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "config" / "sites" / f"{site}.yaml").read_text(encoding="utf-8"))
+
+
+def write_config(root: Path, sites: dict[str, dict], comment: str) -> None:
+    """A config folder for VNNEWS_CONFIG: the shipped profiles (and schema) and these site
+    YAMLs (name -> content), each headed by `comment`."""
     import yaml
 
     source = ROOT / "config"
-    original = yaml.safe_load((source / "sites" / f"{site}.yaml").read_text(encoding="utf-8"))
-    assert original.get("profile") == "generic", f"{site}.yaml names a CMS profile, whose selectors would stay"
+    root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source / "profiles", root / "profiles")
     if (source / "schema.json").exists():
         shutil.copy2(source / "schema.json", root / "schema.json")
     (root / "sites").mkdir()
-    copy = {key: value for key, value in original.items() if key != "extract"}
-    (root / "sites" / f"{site}.yaml").write_text(
-        f"# {site}.yaml without its extract block, for benchmarks/crawl_speed.py throughput --generic\n"
-        + yaml.safe_dump(copy, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    for name, content in sites.items():
+        (root / "sites" / f"{name}.yaml").write_text(
+            f"# {comment}\n" + yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def generic_config(root: Path, site: str = SITE) -> Path:
+    """A config folder holding config/sites/SITE.yaml without its `extract` block: the crawl is
+    the same, the cleaner runs in generic mode, as for a portal added with a minimal YAML."""
+    original = shipped_site(site)
+    assert original.get("profile") == "generic", f"{site}.yaml names a CMS profile, whose selectors would stay"
+    write_config(root, {site: {key: value for key, value in original.items() if key != "extract"}},
+                 f"{site}.yaml without its extract block, for benchmarks/crawl_speed.py throughput --generic")
     return root
 
 
@@ -304,23 +316,12 @@ def synthetic_config(root: Path, count: int, site: str = SITE) -> list[str]:
     copies of config/sites/SITE.yaml: synth01... on the hosts synth01.DOMAIN... (DOMAIN: the
     site's first domain), everything else (politeness, discovery, extraction) unchanged.
     Returns the site names."""
-    import yaml
-
-    source = ROOT / "config"
-    original = yaml.safe_load((source / "sites" / f"{site}.yaml").read_text(encoding="utf-8"))
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source / "profiles", root / "profiles")
-    if (source / "schema.json").exists():
-        shutil.copy2(source / "schema.json", root / "schema.json")
-    (root / "sites").mkdir()
+    original = shipped_site(site)
     width = max(2, len(str(count)))
     names = [f"synth{number:0{width}d}" for number in range(1, count + 1)]
-    for name in names:
-        copy = {**original, "name": name, "title": f"{original['title']} ({name})",
-                "domains": [f"{name}.{original['domains'][0]}"]}
-        (root / "sites" / f"{name}.yaml").write_text(
-            f"# synthetic copy of {site}.yaml for benchmarks/crawl_speed.py polite\n"
-            + yaml.safe_dump(copy, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    write_config(root, {name: {**original, "name": name, "title": f"{original['title']} ({name})",
+                               "domains": [f"{name}.{original['domains'][0]}"]} for name in names},
+                 f"synthetic copy of {site}.yaml for benchmarks/crawl_speed.py polite")
     return names
 
 
