@@ -446,9 +446,10 @@ def skip_fallbacks(tree, structured) -> bool:
     PodcastEpisode … in JSON-LD or microdata), the article region checks here do what the
     fallbacks were for, and the fallbacks are a third of trafilatura's time on real Vietnamese
     pages. Measured with `make bench` (docs/benchmarks.md): no set moved by more than 0.001 F1
-    (ScrapingHub up 0.003) and every real and fixture page gives the same document. Pages that declare nothing (listings, home pages, error pages,
-    most of the public sets' pages) keep the fallbacks: in fast mode on every page a category
-    listing was taken for an article and WCXB fell from 0.863 to 0.821."""
+    (ScrapingHub up 0.003) and every real and fixture page gives the same document. Pages that
+    declare nothing (listings, home pages, error pages, most of the public sets' pages) keep
+    the fallbacks: in fast mode on every page a category listing was taken for an article and
+    WCXB fell from 0.863 to 0.821."""
     return bool(structured.get("type")) or too_many_blocks(tree)
 
 

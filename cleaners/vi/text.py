@@ -198,8 +198,6 @@ def _closes_guillemet(s: str, match: re.Match[str]) -> bool:
     return match.group(0).endswith("\u00bb") and opened_before
 
 
-
-
 def _mojibake_spans(s: str) -> list[tuple[int, int]]:
     hints = _hint_starts(s)
     if not hints:
