@@ -49,15 +49,16 @@ SITE_HEADER, KIND_HEADER, FIRST_URL_HEADER = "WARC-Vnnews-Site", "WARC-Vnnews-Ki
 _WIRE_HEADERS = {b"content-length", b"content-encoding", b"transfer-encoding"}
 
 
-# warcio's own gzip=True compresses every record with zlib at level 9, and a crawl compresses on
-# Scrapy's reactor thread, where every millisecond is a millisecond of downloads held up. On the
-# 24 real pages of ../shared/benchmarks/vn-real* (183 KB on average, 2026-12-07) zlib takes
+# warcio's own gzip=True compresses every record with zlib at level 9, and a crawl compresses
+# on Scrapy's reactor thread, where every millisecond is a millisecond of downloads held up. On
+# the 24 real pages of ../shared/benchmarks/vn-real* (183 KB on average, 2026-12-07) zlib takes
 # 3.9 ms a page at level 6 for 0.225 of the raw size; ISA-L's deflate (the isal package, the
 # same gzip format that every WARC reader inflates) takes 0.8 ms at its level 3 for 0.251 and
-# 0.39 ms at level 2 for 0.258. A profile of a crawl of real-size pages had the compression at
-# a quarter of the reactor thread's time. So the records are compressed here (_GzipMembers)
-# with ISA-L, and warcio writes them plain. Level 3 rather than 2: a crawl of real-size pages
-# ran as fast with either (within the runs' spread), and the archive is kept for good.
+# 0.39 ms at level 2 for 0.258. A profile of a crawl of replica pages in the real pages'
+# furniture had the compression at a quarter of the reactor thread's time. So the records are
+# compressed here (_GzipMembers) with ISA-L, and warcio writes them plain. Level 3 rather than
+# 2: a crawl of those replica pages ran as fast with either (within the runs' spread), and the
+# archive is kept for good.
 GZIP_LEVEL = 3
 
 

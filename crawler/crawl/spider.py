@@ -53,10 +53,10 @@ def page_hrefs(html: str) -> list[str]:
     Parsed with lexbor (selectolax), not with lxml through parsel as `response.css` would: on
     the 24 real pages of ../shared/benchmarks/vn-real* it takes 0.67 instead of 1.59 ms a page
     (2026-12-07), and building the page's tree was a fifth of the reactor thread's time in a
-    pooled crawl of real-size pages. Both give the same hrefs on every Vietnamese page we hold
-    (tests/test_link_following.py). lexbor parses as browsers do: links inside <template> are
-    not on the page, an <a> nested in another is kept; on foreign pages where libxml2 gives up
-    (no tree, no link) it still finds the links."""
+    pooled crawl of replica pages dressed in the real pages' furniture. Both give the same hrefs
+    on every Vietnamese page we hold (tests/test_link_following.py). lexbor parses as browsers
+    do: links inside <template> are not on the page, an <a> nested in another is kept; on
+    foreign pages where libxml2 gives up (no tree, no link) it still finds the links."""
     return [href for a in LexborHTMLParser(html).css("a[href]") if (href := a.attributes.get("href"))]
 
 
