@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
 
+from .selectors import Selector, css, indexed
 from .siteconfig import ExtractRules, FieldRule
 from .vi.text import collapse_whitespace
 
@@ -38,6 +38,9 @@ _HIDDEN_XPATH = etree.XPath(
     "or contains(@class, 'sr-only')) and ("
     + " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')" for name in HIDDEN_CLASSES)
     + "))]")
+# Inside extraction both come from the page's index (cleaners/selectors.py), the XPaths outside it.
+_HIDDEN = Selector(HIDDEN_SELECTOR, xpath=_HIDDEN_XPATH)
+_STYLED = Selector("[style]", xpath=etree.XPath("//*[@style]"))
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # "hidden md:block" (Tailwind) or "d-none d-md-block" (Bootstrap) is hidden on phones only.
 _SHOWN_ON_WIDER_SCREENS = re.compile(r"\b\w+:(block|flex|inline|inline-block|grid|table|contents)\b"
@@ -76,12 +79,6 @@ class DomExtraction:
     body_element: object = None
     headline_marker: object = None  # where the headline stood (configured mode)
     notes: list[str] = field(default_factory=list)  # fallbacks taken, for --explain
-
-
-@lru_cache(maxsize=2048)
-def css(selector: str) -> CSSSelector:
-    """Compiled once per selector: configs repeat the same few selectors on every page."""
-    return CSSSelector(selector)
 
 
 def select_first(tree, selectors: list[str] | None):
@@ -128,7 +125,7 @@ def remove_matching(tree, selectors, rule: str, removed: list[Removed], label: s
 
 def remove_hidden(tree, removed: list[Removed]) -> int:
     count = 0
-    for element in _HIDDEN_XPATH(tree):
+    for element in _HIDDEN(tree):
         if element.getparent() is None or _SHOWN_ON_WIDER_SCREENS.search(element.get("class", "")):
             continue
         text = " ".join(element.text_content().split())
@@ -136,7 +133,7 @@ def remove_hidden(tree, removed: list[Removed]) -> int:
             removed.append(Removed("hidden: hidden class or attribute", text[:200]))
         drop_element(element)
         count += 1
-    for element in tree.xpath("//*[@style]"):
+    for element in _STYLED(tree):
         if element.getparent() is not None and _DISPLAY_NONE.search(element.get("style", "")):
             text = " ".join(element.text_content().split())
             if text:
@@ -246,6 +243,11 @@ def cut_body_end(body, selectors, removed: list[Removed]) -> None:
 
 def extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
     """Title, metadata, lead and body blocks of an article page, by the rules."""
+    with indexed(tree):  # the rules' selectors from one walk of the page; extraction only removes
+        return _extract_with_rules(tree, rules)
+
+
+def _extract_with_rules(tree, rules: ExtractRules) -> DomExtraction:
     out = DomExtraction()
     headline = select_first(tree, rules.title)
     headline_parent = headline.getparent() if headline is not None else None
