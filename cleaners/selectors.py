@@ -4,13 +4,14 @@ lxml's CSSSelector turns a selector into XPath, and libxml2 walks the whole tree
 one: 0.3 to 0.5 ms a selector on the 24 real pages of ../shared/benchmarks/vn-real* (about
 2,000 nodes each), whatever the selector. A configured extraction asks 10 to 20 of them, and
 on replica pages in real furniture they were 2.8 of the 6.5 ms a page of the cleaning
-(measured 2026-12-07). Inside `indexed(tree)`, a selector whose last compound names a class
-or an id is answered from the page's elements that carry a class or an id, listed once in
-document order (0.85 ms a real page): its candidates are looked up by that class or id and
-checked in Python with the meaning lxml's translation gives them. Every other selector
-(pseudo-classes, sibling combinators, a last compound of only a tag or attributes, ...) goes
-to lxml as before. tests/test_selectors.py holds the answers equal to CSSSelector's, in the
-same order, for every selector of the shipped configs and profiles on every page we hold.
+(measured 2026-12-07). Inside `indexed(tree)`, a selector whose last compound names a class,
+an id or one of INDEXED_ATTRIBUTES is answered from the page's elements that carry one of
+those, listed once in document order (0.77 ms a real page): its candidates are looked up by
+that class, id or attribute and checked in Python with the meaning lxml's translation gives
+them. Every other selector (pseudo-classes, sibling combinators, a last compound of only a
+tag, ...) goes to lxml as before. tests/test_selectors.py holds the answers equal to
+CSSSelector's, in the same order, for every selector of the shipped configs and profiles on
+every page we hold, at several context nodes and after removals.
 
 The list is taken when the first selector asks, so it is valid while the tree only loses
 elements, as it does in extraction (an element removed, or one inside it, is no longer under
@@ -158,26 +159,32 @@ def _indexed_attribute(compound: Compound) -> str | None:
 
 class PageIndex:
     """The elements of one tree that carry a class, an id or an indexed attribute, in document
-    order, by class word, by id and by attribute."""
+    order. A class word's, an id's or an attribute's elements are looked up the first time a
+    selector asks for them (a substring test over the class values; the selector's own test
+    then checks the word), not for every word of the page: splitting every class attribute
+    cost as much as the walk itself."""
 
     def __init__(self, root):
         self.root = root
         self.elements = _INDEXED(root)  # held: lxml keeps one proxy per node while referenced
-        self.by_class: dict[str, list] = {}
-        self.by_id: dict[str, list] = {}
-        self.by_attribute: dict[str, list] = {name: [] for name in INDEXED_ATTRIBUTES}
-        for element in self.elements:
-            for name in INDEXED_ATTRIBUTES:
-                if element.get(name) is not None:
-                    self.by_attribute[name].append(element)
-            value = element.get("class")
-            if value:
-                for word in set(class_words(value)):
-                    self.by_class.setdefault(word, []).append(element)
-            ident = element.get("id")
-            if ident is not None:
-                self.by_id.setdefault(ident, []).append(element)
+        self._classes = [(element, value) for element in self.elements if (value := element.get("class"))]
+        self._lookups: dict[tuple[str, str], list] = {}
         self._order: dict | None = None
+
+    def with_class(self, word: str) -> list:
+        """The elements whose class attribute contains `word` (a superset of those having it as a word)."""
+        key = ("class", word)
+        if key not in self._lookups:
+            self._lookups[key] = [element for element, value in self._classes if word in value]
+        return self._lookups[key]
+
+    def with_attribute(self, name: str, value: str | None = None) -> list:
+        """The elements carrying attribute `name` (with this value, if given)."""
+        key = (name, value)
+        if key not in self._lookups:
+            self._lookups[key] = [element for element in self.elements if (found := element.get(name)) is not None
+                                  and (value is None or found == value)]
+        return self._lookups[key]
 
     def holds(self, node) -> bool:
         """Whether node is in this index's tree (then the index can answer for its subtree)."""
@@ -207,10 +214,10 @@ class PageIndex:
 
     def _candidates(self, last: Compound) -> list:
         if last.ids:
-            return self.by_id.get(last.ids[0], [])
+            return self.with_attribute("id", last.ids[0])
         if last.classes:
-            return min((self.by_class.get(word, []) for word in last.classes), key=len)
-        return self.by_attribute[_indexed_attribute(last)]
+            return min((self.with_class(word) for word in last.classes), key=len)
+        return self.with_attribute(_indexed_attribute(last))
 
     def _select_path(self, path: Path, context) -> list:
         found = []
