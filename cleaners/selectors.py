@@ -168,12 +168,12 @@ class PageIndex:
         self.root = root
         self.elements = _INDEXED(root)  # held: lxml keeps one proxy per node while referenced
         self._classes = [(element, value) for element in self.elements if (value := element.get("class"))]
-        self._lookups: dict[tuple[str, str], list] = {}
+        self._lookups: dict[tuple[str, str | None], list] = {}
         self._order: dict | None = None
 
     def with_class(self, word: str) -> list:
         """The elements whose class attribute contains `word` (a superset of those having it as a word)."""
-        key = ("class", word)
+        key = (".", word)  # not an attribute name: no clash with with_attribute's keys
         if key not in self._lookups:
             self._lookups[key] = [element for element, value in self._classes if word in value]
         return self._lookups[key]
