@@ -267,3 +267,29 @@ def test_clean_pipeline_names_the_document_by_its_declared_canonical_article_url
                     is_article_candidate=True, fetched_at="2026-12-07T00:00:00")
     pipeline.process_item(item)
     assert item.clean_result.ok and item.canonical_url == main
+
+
+def test_a_failing_canonical_link_read_is_a_cleaner_error_not_a_dropped_page(monkeypatch):
+    """An exception while reading the declared canonical link must not drop the page (it would
+    be neither archived further nor reported): it becomes a cleaner-error rejection, retried
+    on the next runs, as in the pool's workers and as a bug in the cleaner itself."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler.corpus import outcome
+    from crawler.crawl.pipelines import CleanPipeline
+    from crawler.registry import load_canonicalizer
+
+    def broken(body, url):
+        raise ValueError("a page the canonical reader trips on")
+
+    monkeypatch.setattr(outcome, "declared_canonical", broken)
+    page = (Path(__file__).parent / "fixtures" / "sites" / "baolaichau" / "sample-004.html").read_bytes()
+    url = "https://baolaichau.vn/xa-hoi/ban-in-100.html?utm_source=zalo"
+    pipeline = CleanPipeline.from_crawler(get_crawler(settings_dict={"VNNEWS_CLEAN_PROCESSES": 1}))
+    item = PageItem(url=url, canonical_url="", site="baolaichau", status=200, body=page,
+                    content_type="text/html; charset=utf-8", kind="article", is_article_candidate=True,
+                    fetched_at="2026-12-07T00:00:00")
+    assert pipeline.process_item(item) is item
+    assert not item.clean_result.ok and item.clean_result.reason == "cleaner-error"
+    assert "a page the canonical reader trips on" in item.clean_result.detail
+    assert item.canonical_url == load_canonicalizer()(url)

@@ -20,6 +20,7 @@ No Scrapy import (crawler/corpus/ is the Scrapy-free side).
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -32,6 +33,8 @@ from typing import Iterable, Iterator
 
 from crawler.corpus.page import PageItem
 from crawler.corpus.spans import SpanChain, clean_span, cut, stored_in_order
+
+logger = logging.getLogger(__name__)
 
 MAX_POOL_BREAKS = 3
 
@@ -73,10 +76,20 @@ class PageCleaner:
 
     def verdict(self, page: PageItem):
         """Set the page's document canonical URL, then clean it: its CleanResult (None for a
-        page that is not an article candidate)."""
-        from crawler.corpus.outcome import clean_page, document_canonical
+        page that is not an article candidate). A bug in reading the declared canonical link
+        becomes a cleaner-error rejection, as a bug in the cleaner does (clean_page): on every
+        path (Scrapy's thread, a crawl worker, reprocess) the page is archived, reported and
+        retried, never dropped by an exception."""
+        from crawler.corpus.outcome import clean_page, crawl_rejection, document_canonical
 
-        page.canonical_url = document_canonical(page, self.canonical, self.own_article_test(page.site))
+        try:
+            page.canonical_url = document_canonical(page, self.canonical, self.own_article_test(page.site))
+        except Exception as exc:  # one bad page must not stop the crawl; the reject line names the bug
+            logger.exception("reading the canonical link of %s failed", page.url)
+            page.canonical_url = self.canonical(page.url)
+            if page.is_article_candidate:
+                return crawl_rejection(page, "cleaner-error", f"{type(exc).__name__}: {exc}")
+            return None
         return clean_page(self.cleaner, page)
 
     def __call__(self, page: PageItem):
