@@ -82,7 +82,7 @@ class Compound:
 
 
 @dataclass(frozen=True)
-class Path:
+class CompoundChain:
     """Compounds left to right and the combinators between them (" " or ">")."""
 
     compounds: tuple[Compound, ...]
@@ -114,7 +114,7 @@ def _compound(tree) -> Compound | None:
     return Compound(tag, tuple(reversed(classes)), tuple(reversed(ids)), tuple(reversed(attributes)))
 
 
-def _path(tree) -> Path | None:
+def _path(tree) -> CompoundChain | None:
     compounds, combinators = [], []
     while isinstance(tree, CombinedSelector):
         if tree.combinator not in (" ", ">"):
@@ -129,12 +129,12 @@ def _path(tree) -> Path | None:
     if first is None:
         return None
     compounds.append(first)
-    return Path(tuple(reversed(compounds)), tuple(reversed(combinators)))
+    return CompoundChain(tuple(reversed(compounds)), tuple(reversed(combinators)))
 
 
 @lru_cache(maxsize=2048)
-def paths(selector: str) -> tuple[Path, ...] | None:
-    """The selector as data, one Path per comma group, when every group's last compound names
+def paths(selector: str) -> tuple[CompoundChain, ...] | None:
+    """The selector as data, one CompoundChain per comma group, when every group's last compound names
     a class, an id or an indexed attribute (what the index answers); None otherwise."""
     try:
         parsed = parse(selector)
@@ -197,7 +197,7 @@ class PageIndex:
             pass
         return top is self.root
 
-    def select(self, found_paths: tuple[Path, ...], context) -> list:
+    def select(self, found_paths: tuple[CompoundChain, ...], context) -> list:
         """What CSSSelector returns for these paths with `context` as its context node."""
         if len(found_paths) == 1:
             return self._select_path(found_paths[0], context)
@@ -219,7 +219,7 @@ class PageIndex:
             return min((self.with_class(word) for word in last.classes), key=len)
         return self.with_attribute(_indexed_attribute(last))
 
-    def _select_path(self, path: Path, context) -> list:
+    def _select_path(self, path: CompoundChain, context) -> list:
         found = []
         for element in self._candidates(path.last):
             if not path.last.matches(element):
@@ -243,7 +243,7 @@ def _chain_to(element, context) -> list | None:
     return None
 
 
-def _rest_matches(path: Path, index: int, chain: list, at: int) -> bool:
+def _rest_matches(path: CompoundChain, index: int, chain: list, at: int) -> bool:
     """Whether compounds[:index + 1] match above chain[at] (the element matched by compounds[index + 1]),
     within the chain: lxml's translation puts the first compound at the context node or below."""
     if index < 0:

@@ -67,3 +67,12 @@ def pytest_unconfigure(config):
     import sys
 
     faulthandler.dump_traceback_later(EXIT_WATCHDOG_SECONDS, exit=True, file=sys.__stderr__)
+
+
+def vietnamese_pages() -> list[Path]:
+    """Every Vietnamese page we hold: the site and CMS-family fixtures, the real pages of
+    ../shared/benchmarks/vn-real*."""
+    pages = sorted(FIXTURES.glob("**/*.html"))
+    for folder in ("vn-real", "vn-real-2"):
+        pages += sorted(shared_or_skip("benchmarks", folder).glob("*.html"))
+    return pages

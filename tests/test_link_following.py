@@ -20,6 +20,7 @@ from crawler.crawl.incremental import IncrementalMiddleware
 from crawler.crawl.requestmeta import KIND
 from crawler.crawl.spider import join_link, page_hrefs
 from crawler.crawl.sitespiders import SPIDERS
+from conftest import vietnamese_pages
 
 BASES = ["http://127.0.0.1:8080/a/b.html", "https://x.vn/a/b/?q=1#f", "https://x.vn", "http://u@x.vn:80/p;par?q",
          "https://x.vn/a/b/"]
@@ -70,22 +71,12 @@ def test_links_are_those_of_css_and_urljoin(site_fixtures):
         assert got
 
 
-def vietnamese_pages(site_fixtures) -> list:
-    """Every Vietnamese page we hold: the site and CMS-family fixtures, the real pages."""
-    from conftest import shared_or_skip
-
-    pages = sorted(site_fixtures.parent.glob("**/*.html"))
-    for folder in ("vn-real", "vn-real-2"):
-        pages += sorted(shared_or_skip("benchmarks", folder).glob("*.html"))
-    return pages
-
-
-def test_lexbor_finds_the_hrefs_the_lxml_tree_has_on_every_vietnamese_page(site_fixtures):
+def test_lexbor_finds_the_hrefs_the_lxml_tree_has_on_every_vietnamese_page():
     """page_hrefs parses with lexbor; on the pages of our sites it must give what parsel's
     `a::attr(href)` gives (its lxml tree), in the same order."""
     from cleaners.decode import decode_html
 
-    pages = vietnamese_pages(site_fixtures)
+    pages = vietnamese_pages()
     assert sum("vn-real" in str(p) for p in pages) == 24 and len(pages) >= 44, len(pages)
     for path in pages:
         text = decode_html(path.read_bytes()).text

@@ -11,8 +11,7 @@ from cleaners.decode import decode_html
 from cleaners.extract import HIDDEN_SELECTOR, _last_compound
 from cleaners.selectors import class_words, css, indexed, paths
 from crawler.registry import load_registry
-from conftest import SITE_FIXTURES
-from test_link_following import vietnamese_pages
+from conftest import vietnamese_pages
 
 EDGES = """<html><body id="top" class="page">
 <div class="a">1<p class="b">2</p><section><p class="b c">3</p></section></div>
@@ -108,7 +107,7 @@ def test_every_configured_selector_matches_lxml_on_every_page_we_hold():
     selectors = config_selectors()
     served = [s for s in selectors if paths(s) is not None]
     assert len(selectors) > 150 and len(served) > 0.6 * len(selectors), (len(served), len(selectors))
-    pages = vietnamese_pages(SITE_FIXTURES)
+    pages = vietnamese_pages()
     assert len(pages) >= 44
     found = 0
     for path in pages:
