@@ -11,6 +11,7 @@ import re
 
 from .extract import Block, DomExtraction, Removed, css
 from .region import TEASER_TITLE_CHARS, PageMap, chapter_runs, holds
+from .selectors import spaced_class
 from .vi import boilerplate
 from .steps import looks_like_byline
 from .vi.bylines import clean_author
@@ -534,7 +535,6 @@ class ClassSelectors:
 
     _FORM = re.compile(r"\[class\*=([\w-]+)\]|([a-z0-9]*)\.([\w-]+)")
     _ATTRIBUTES = None  # compiled on first use
-    _XML_SPACE = str.maketrans("\t\r\n", "   ")
 
     def __init__(self, selectors):
         self.substrings: list[str] = []
@@ -565,7 +565,7 @@ class ClassSelectors:
     def _matches(self, tag, value: str) -> bool:
         if any(s in value for s in self.substrings):
             return True
-        padded = f" {value.translate(self._XML_SPACE)} "
+        padded = spaced_class(value)
         return any(word in padded and (not want or tag == want) for word, want in self.words)
 
 

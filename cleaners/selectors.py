@@ -44,6 +44,12 @@ def class_words(value: str) -> list[str]:
     return [word for word in value.translate(_XML_SPACE).split(" ") if word]
 
 
+def spaced_class(value: str) -> str:
+    """A class attribute with XML whitespace made spaces and a space at each end: `.x` matches
+    when " x " is in it, as the translated XPath's concat(' ', normalize-space(@class), ' ')."""
+    return f" {value.translate(_XML_SPACE)} "
+
+
 # --- a selector as data --------------------------------------------------------------------------
 
 # Attribute operators as lxml's (cssselect's generic) translation reads them; an empty value
@@ -73,7 +79,7 @@ class Compound:
             value = element.get("class")
             if value is None:
                 return False
-            padded = f" {' '.join(class_words(value))} "
+            padded = spaced_class(value)
             if not all(f" {word} " in padded for word in self.classes):
                 return False
         if any(element.get("id") != ident for ident in self.ids):
