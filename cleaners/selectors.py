@@ -138,7 +138,6 @@ def _path(tree) -> CompoundChain | None:
     return CompoundChain(tuple(reversed(compounds)), tuple(reversed(combinators)))
 
 
-@lru_cache(maxsize=2048)
 def paths(selector: str) -> tuple[CompoundChain, ...] | None:
     """The selector as data, one CompoundChain per comma group, when every group's last compound names
     a class, an id or an indexed attribute (what the index answers); None otherwise."""
