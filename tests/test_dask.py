@@ -85,17 +85,24 @@ def test_import_on_a_dask_cluster_is_the_serial_corpus_even_when_a_worker_dies(c
     import_warcs(files, tmp_path / "serial", registry, selection, jobs=1)
     out = tmp_path / "dask"
 
+    finished = threading.Event()
+    killed_mid_run = []
+
     def kill_a_worker_once_started():
         deadline = time.time() + 60
         while time.time() < deadline and not (out / "imports.jsonl").exists():
-            time.sleep(0.05)
+            time.sleep(0.01)
         os.kill(workers[0].pid, signal.SIGKILL)
+        killed_mid_run.append(not finished.is_set())
 
     killer = threading.Thread(target=kill_a_worker_once_started, daemon=True)
     killer.start()
     counts = import_warcs(files, out, registry, selection, scheduler=address)
+    finished.set()
     killer.join()
-    assert workers[0].poll() is not None  # it was killed during the run
+    # SIGKILL is delivered asynchronously: wait for the death instead of polling once.
+    assert workers[0].wait(timeout=20) == -signal.SIGKILL
+    assert killed_mid_run == [True]
     assert counts["files/imported"] == 6
     assert folder_bytes(out) == folder_bytes(tmp_path / "serial")
 
