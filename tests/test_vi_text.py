@@ -314,3 +314,31 @@ def test_the_hinted_scan_on_the_real_pages_and_the_site_fixtures():
         text = path.read_bytes().decode("utf-8", "replace")
         for sample in (text, _mojibake(text[:20000])):
             assert _mojibake_spans(sample) == _spans_by_whole_scan(sample), path.name
+
+
+def _bytes_and_str_hints_agree(sample: str) -> bool:
+    from cleaners.vi import text
+
+    found_in_bytes = bool(text._MOJIBAKE_HINT_BYTES_RE.search(sample.encode("utf-8", "surrogatepass")))
+    return found_in_bytes == bool(text._MOJIBAKE_HINT_RE.search(sample))
+
+
+def test_the_utf8_prefilter_sees_a_hint_exactly_when_the_str_pattern_does():
+    from cleaners.vi import text
+
+    continuations = [c for c, b in text._CHAR_TO_BYTE.items() if 0x80 <= b <= 0xBF]
+    near_continuations = ["\x7f", "\xc0", "\u2019\u2019", "\u201f", "\u0153\u0153", "ÿ"]
+    leads = [chr(code) for code in range(0xC0, 0xF7)]  # C2–F4 and their neighbours C0, C1, F5, F6
+    for lead in leads:
+        for follower in continuations + near_continuations + ["a", "ả", "\ud800"]:
+            for sample in (lead + follower, "Giá xăng " + lead + follower + " tăng"):
+                assert _bytes_and_str_hints_agree(sample), ascii(sample)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    [chr(code) for code in range(0x7E, 0x100)] + ["€", "‚", "ƒ", "„", "…", "†", "‡", "ˆ", "‰", "Š", "‹", "Œ", "Ž",
+                                                 "‘", "’", "“", "”", "•", "–", "—", "˜", "™", "š", "›", "œ", "ž", "Ÿ",
+                                                 "ẩ", "Ố", "đ", "\ud800", "\U0001f600"]), max_size=30))
+def test_the_utf8_prefilter_agrees_with_the_str_pattern_on_any_mix(sample):
+    assert _bytes_and_str_hints_agree(sample)
