@@ -171,6 +171,16 @@ def test_crawl_throughput_script_runs_both_crawls():
     assert float(table_row(output, "| vnnews crawl, 1 cleaning process |")[1]) > 0
     assert float(table_row(output, "| bare Scrapy link spider |")[1]) > 0
     assert "2 cleaning processes / 1:" in output and "vnnews (2 processes) / bare spider:" in output
+    assert "bare spider / 1 cleaning process:" in output and "round by round" in output
+
+
+def test_throughput_ratios_are_given_from_the_medians_and_round_by_round():
+    from crawl_speed import ratio_line
+
+    # the medians are 100 and 50 (2.00×); the rounds' own ratios are 1.5, 2.5 and 2.4
+    line = ratio_line([90.0, 100.0, 120.0], [60.0, 40.0, 50.0], "{:.2f}×")
+    assert line == "2.00× (round by round: median 2.40×, 1.50×–2.50×)"
+    assert ratio_line([99.0, 81.0], [110.0, 90.0], "{:.0%}") == "90% (round by round: median 90%, 90%–90%)"
 
 
 def test_crawl_memory_script_discovers_every_url_of_the_replica():
