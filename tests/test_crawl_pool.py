@@ -33,3 +33,34 @@ def test_a_crawl_cleaned_in_two_processes_is_its_archive_replayed_serially(tmp_p
     crawled = folder_bytes(out)
     assert len(crawled) > 20
     assert crawled == folder_bytes(tmp_path / "replay")
+
+
+NICENESS_PROBE = """
+import os, sys
+from scrapy.utils.reactor import install_reactor
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+from scrapy.utils.test import get_crawler
+from crawler.crawl.cleaning import OrderedCleaning
+from crawler.crawl.pipelines import CleanPipeline
+from crawler.registry import load_registry
+
+pipeline = CleanPipeline.from_crawler(get_crawler(settings_dict={"VNNEWS_CLEAN_PROCESSES": 2,
+                                                                  "VNNEWS_CLEAN_NICENESS": int(sys.argv[1])}))
+cleaning = OrderedCleaning(pipeline.cleaner, str(load_registry().root), pipeline.processes, pipeline.niceness)
+seen = [cleaning.pool.submit(os.nice, 0).result(timeout=120)]
+cleaning._replace_pool(RuntimeError("a worker died"))  # the new pool's workers too
+seen.append(cleaning.pool.submit(os.nice, 0).result(timeout=120))
+cleaning.close()
+print(os.nice(0), *seen)
+"""
+
+
+def test_the_cleaning_workers_run_at_the_niceness_setting():
+    from crawler.crawl import settings
+
+    assert settings.VNNEWS_CLEAN_NICENESS == 10  # the default the benchmarks measured
+    probe = subprocess.run([sys.executable, "-c", NICENESS_PROBE, "7"], cwd=REPO, capture_output=True, text=True,
+                           timeout=300)
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    own, first_pool, new_pool = map(int, probe.stdout.split())
+    assert first_pool == new_pool == min(own + 7, 19)

@@ -202,6 +202,8 @@ def test_another_site_into_a_folder_being_written_is_refused_clearly(replica, tm
     (["-s", "VNNEWS_SINCE=yesterday"], "setting VNNEWS_SINCE: expected a date YYYY-MM-DD"),
     (["-s", "VNNEWS_MAX_ARTICLES=-2"], "setting VNNEWS_MAX_ARTICLES"),
     (["-s", "VNNEWS_PROGRESS=sometimes"], "setting VNNEWS_PROGRESS"),
+    (["-s", "VNNEWS_CLEAN_NICENESS=-5"], "setting VNNEWS_CLEAN_NICENESS: expected a whole number from 0"),
+    (["-s", "VNNEWS_CLEAN_NICENESS=low"], "got 'low'"),
 ])
 def test_bad_incremental_options_exit_2_naming_them(tmp_path, args, message):
     result = vnnews("crawl", SITE, "--out", str(tmp_path / "out"), *args)

@@ -100,11 +100,13 @@ class PageCleaner:
 _worker: PageCleaner | None = None
 
 
-def _init_worker(config_root: str, parent: int, skip_broken_sites: bool = False) -> None:
+def _init_worker(config_root: str, parent: int, skip_broken_sites: bool = False, niceness: int = 0) -> None:
     global _worker
     from crawler import registry
 
     registry.skip_broken_sites(skip_broken_sites)
+    if niceness:
+        os.nice(niceness)  # relative to the fork server's, which is the starting process's
     _worker = PageCleaner(config_root)
     threading.Thread(target=_exit_with, args=(parent,), name="vnnews-parent-watch", daemon=True).start()
 
@@ -143,7 +145,8 @@ class WorkerLost(RuntimeError):
     """A range of a WARC file kept killing the worker that read it."""
 
 
-def _pool(jobs: int, config_root: str) -> ProcessPoolExecutor:
+def _pool(jobs: int, config_root: str, niceness: int = 0) -> ProcessPoolExecutor:
+    """`niceness`: added to the workers' nice value (the crawl's VNNEWS_CLEAN_NICENESS)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["cleaners.cleaner", "crawler.corpus.outcome", "crawler.siterules",
                                     "crawler.corpus.spans", "crawler.corpus.importer", "crawler.corpus.archive"])
@@ -152,7 +155,7 @@ def _pool(jobs: int, config_root: str) -> ProcessPoolExecutor:
     # the workers load the configs as this process does: leaving a broken site file out under
     # `vnnews crawl --all` (registry.skip_broken_sites), else failing on it
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                               initargs=(config_root, os.getpid(), registry.skipping_broken_sites()))
+                               initargs=(config_root, os.getpid(), registry.skipping_broken_sites(), niceness))
 
 
 def discard(pool: ProcessPoolExecutor) -> None:

@@ -54,20 +54,21 @@ class _Entry:
 class OrderedCleaning:
     """Cleans pages in a process pool; each item's Deferred fires in arrival order."""
 
-    def __init__(self, local: parallel.PageCleaner, config_root: str, processes: int):
+    def __init__(self, local: parallel.PageCleaner, config_root: str, processes: int, niceness: int = 0):
         from twisted.internet import reactor
 
         self.reactor = reactor
         self.local = local  # for the pages that need no worker (non-candidates, fetch faults)
         self.config_root = config_root
         self.processes = processes
+        self.niceness = niceness  # the workers run this much nicer than the crawl (VNNEWS_CLEAN_NICENESS)
         self.queue: deque[_Entry] = deque()
         self.breaks = 0
         self.generation = 0
         # Starting a worker blocks until the fork server has imported the cleaners (seconds):
         # pool.submit is called on this one thread, never on the reactor's, in arrival order.
         self.submitter = ThreadPoolExecutor(1, thread_name_prefix="vnnews-clean-submit")
-        self.pool = parallel._pool(processes, config_root)
+        self.pool = parallel._pool(processes, config_root, niceness)
         for _ in range(processes):  # start the workers now, off the reactor thread
             self.submitter.submit(self.pool.submit, int, 0)
 
@@ -133,7 +134,7 @@ class OrderedCleaning:
             self.breaks = 0
         else:
             logger.warning("a cleaning worker died (%s); sending its %d page(s) to a new pool", error, len(waiting))
-        self.pool = parallel._pool(self.processes, self.config_root)
+        self.pool = parallel._pool(self.processes, self.config_root, self.niceness)
         for entry in waiting:
             if not entry.ready:
                 self._submit(entry)

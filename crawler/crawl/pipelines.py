@@ -92,6 +92,19 @@ class ArchivePipeline:
         return item
 
 
+def clean_niceness_setting(settings) -> int:
+    """VNNEWS_CLEAN_NICENESS, 0 to 19: only root may raise a process's priority, so a negative
+    value would kill every worker as it starts."""
+    try:
+        value = settings.getint("VNNEWS_CLEAN_NICENESS")
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= 19:
+        raise ValueError("setting VNNEWS_CLEAN_NICENESS: expected a whole number from 0 (the crawl's own "
+                         f"priority) to 19 (the lowest), got {settings.get('VNNEWS_CLEAN_NICENESS')!r}")
+    return value
+
+
 class CleanPipeline:
     """Runs the Cleaner on article candidates; stats clean/ok, clean/rejected/<reason> and each
     step's count, clean/<step>/removed. It also gives each page its document canonical URL (the
@@ -103,10 +116,12 @@ class CleanPipeline:
     worker processes, one per output folder and run, items handed on in arrival order
     (crawler/crawl/cleaning.py); 1 cleans on the reactor thread."""
 
-    def __init__(self, crawler, cleaner: PageCleaner, processes: int = 1, out_dir: Path | None = None):
+    def __init__(self, crawler, cleaner: PageCleaner, processes: int = 1, out_dir: Path | None = None,
+                 niceness: int = 0):
         self.stats = crawler.stats
         self.cleaner = cleaner  # also sets each page's document canonical URL
         self.processes = processes
+        self.niceness = niceness
         self.out_dir = out_dir
         self.writers = RunWriters.of(crawler) if processes > 1 else None
         self.pool = None
@@ -116,7 +131,8 @@ class CleanPipeline:
         from crawler.corpus.parallel import default_jobs
 
         processes = crawler.settings.getint("VNNEWS_CLEAN_PROCESSES") or default_jobs()
-        return cls(crawler, PageCleaner(load_registry().root), processes, output_dir(crawler.settings))
+        return cls(crawler, PageCleaner(load_registry().root), processes, output_dir(crawler.settings),
+                   clean_niceness_setting(crawler.settings))
 
     def open_spider(self) -> None:
         self.stats.set_value("clean/processes", self.processes)
@@ -124,7 +140,8 @@ class CleanPipeline:
             from crawler.crawl.cleaning import OrderedCleaning
 
             self.pool = self.writers.cleaning.acquire(
-                self.out_dir, lambda _: OrderedCleaning(self.cleaner, str(load_registry().root), self.processes))
+                self.out_dir,
+                lambda _: OrderedCleaning(self.cleaner, str(load_registry().root), self.processes, self.niceness))
 
     def close_spider(self) -> None:
         if self.pool is not None:

@@ -290,13 +290,16 @@ def create_crawlers(process, sites: list[str]) -> dict:
 
 
 def check_run_options(settings) -> None:
-    """VNNEWS_SINCE and VNNEWS_MAX_ARTICLES, checked before anything starts."""
+    """VNNEWS_SINCE, VNNEWS_MAX_ARTICLES, VNNEWS_PROGRESS and VNNEWS_CLEAN_NICENESS, checked
+    before anything starts."""
     from crawler.crawl.incremental import max_articles_setting, since_setting
+    from crawler.crawl.pipelines import clean_niceness_setting
     from crawler.crawl.progress import progress_enabled
 
     try:
         since_setting(settings)
         max_articles_setting(settings)
+        clean_niceness_setting(settings)
         progress_enabled(settings.get("VNNEWS_PROGRESS"), sys.stderr)
     except ValueError as exc:
         raise UsageError(str(exc)) from None

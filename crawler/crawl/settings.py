@@ -147,6 +147,13 @@ CONCURRENT_ITEMS = 4
 # Processes that clean the article candidates (crawler/crawl/cleaning.py): 0 = one per core,
 # 1 = on Scrapy's reactor thread. The items reach the corpus in arrival order either way.
 VNNEWS_CLEAN_PROCESSES = 0
+# How much lower the cleaning workers' CPU priority is than the crawl's (os.nice; 0: the same).
+# The crawl process is the one part that cannot be split, and with two busy workers on two
+# cores Linux gave it two thirds of a core: on replica pages in the real pages' furniture the
+# pooled crawl ran at 98 pages/s, at 10 it ran at 113-123, as fast as the bare spider
+# (docs/benchmarks.md). A worker still gets every cycle the crawl leaves; back-pressure keeps
+# its queue bounded.
+VNNEWS_CLEAN_NICENESS = 10
 
 # --- duplicate requests ----------------------------------------------------------------------
 
