@@ -71,6 +71,35 @@ def test_links_are_those_of_css_and_urljoin(site_fixtures):
         assert got
 
 
+def test_an_article_link_repeated_on_later_pages_is_asked_for_once():
+    spider = spider_for()
+    first, again = "https://baolaichau.vn/xa-hoi/le-hoi-mua-xuan-123", "https://baolaichau.vn/kinh-te/gia-lua-tang-456"
+    assert spider.is_article_url(first) and spider.is_article_url(again)
+    page = (f"<html><body><a href='{first}'>1</a><a href='{again}'>2</a><a href='{first}'>1 again</a>"
+            "<a href='/xa-hoi/'>listing</a></body></html>").encode()
+
+    def article_requests(url):
+        response = HtmlResponse(url, body=page, encoding="utf-8", request=Request(url, meta={KIND: "listing"}))
+        return [r.url for r in spider._follow_links(response, "listing") if r.meta[KIND] == "article"]
+
+    assert article_requests("https://baolaichau.vn/xa-hoi/") == [first, again]
+    assert article_requests("https://baolaichau.vn/kinh-te/") == []  # the same links on the next page
+    stats = spider.crawler.stats
+    assert stats.get_value("discovery/article_links") == 6
+    assert stats.get_value("discovery/repeated_article_links") == 4
+
+
+def test_recent_links_forget_the_least_recently_seen_first():
+    from crawler.crawl.spider import RecentLinks
+
+    recent = RecentLinks(size=2)
+    assert recent.first_time("a") and recent.first_time("b")
+    assert not recent.first_time("a")  # now the most recent
+    assert recent.first_time("c")  # "b" falls out, not "a"
+    assert not recent.first_time("a") and not recent.first_time("c")
+    assert recent.first_time("b")
+
+
 def test_lexbor_finds_the_hrefs_the_lxml_tree_has_on_every_vietnamese_page():
     """page_hrefs parses with lexbor; on the pages of our sites it must give what parsel's
     `a::attr(href)` gives (its lxml tree), in the same order."""

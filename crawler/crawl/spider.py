@@ -9,6 +9,7 @@ PageItem; the pipelines archive it, clean the article candidates and write the c
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Iterator
 from urllib.parse import urljoin, urlsplit
@@ -38,6 +39,32 @@ _NOT_LINKS = ("#", "javascript:", "mailto:", "tel:")
 # Link classes, remembered per absolute URL (menus and sidebars repeat on every page)
 _FOREIGN, _ARTICLE, _LISTING, _OTHER = 0, 1, 2, 3
 CACHED_LINKS = 8192
+RECENT_ARTICLE_LINKS = 20_000  # ~2 MB of URLs
+
+
+class RecentLinks:
+    """The article URLs a spider's pages linked to lately, most recent last.
+
+    Menus and teaser lists link to the same articles on page after page: a crawl of replica
+    pages in the real pages' furniture found 25 article links a page, 24 of them asked for
+    already (2026-12-07). Each repeat became a Request and went through the spider
+    middlewares, only for IncrementalMiddleware to drop it as asked for already this run (or
+    the duplicate filter, without a state store). A repeat of the very same URL is skipped
+    before that; bounded, so a URL that fell out takes the whole way again and is dropped there."""
+
+    def __init__(self, size: int = RECENT_ARTICLE_LINKS):
+        self.size = size
+        self._urls: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, url: str) -> bool:
+        """False when `url` is among the recent ones (it becomes the most recent again)."""
+        if url in self._urls:
+            self._urls.move_to_end(url)
+            return False
+        self._urls[url] = None
+        if len(self._urls) > self.size:
+            self._urls.popitem(last=False)
+        return True
 
 
 @lru_cache(maxsize=CACHED_LINKS)
@@ -123,6 +150,7 @@ class SiteSpider(scrapy.Spider):
         self.canonical = load_canonicalizer()
         self.rules = SiteRules(self.resolved, self.canonical)
         self._link_class = lru_cache(maxsize=CACHED_LINKS)(self._classify_link)
+        self._recent_articles = RecentLinks()
 
     # start -----------------------------------------------------------------------------------
     async def start(self):
@@ -305,7 +333,10 @@ class SiteSpider(scrapy.Spider):
         for url, link_class in self._links(response):
             if link_class == _ARTICLE:
                 stats.inc_value("discovery/article_links")
-                yield self._request(url, "article", priority=ARTICLE_PRIORITY)
+                if self._recent_articles.first_time(url):
+                    yield self._request(url, "article", priority=ARTICLE_PRIORITY)
+                else:
+                    stats.inc_value("discovery/repeated_article_links")
             elif kind != "article" and link_class == _LISTING:
                 stats.inc_value("discovery/listing_links")
                 request = self._next_listing(url, next_depth)
