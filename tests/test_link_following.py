@@ -71,6 +71,26 @@ def test_links_are_those_of_css_and_urljoin(site_fixtures):
         assert got
 
 
+def test_links_remembered_by_origin_are_those_of_urljoin_on_every_base():
+    """The (origin, href) cache must give each page what urljoin gives with the page's own base."""
+    import html as html_module
+
+    spider = spider_for()
+    rng = random.Random(20261207)
+    pieces = PIECES + ["baolaichau.vn", "/xa-hoi/", "le-hoi-mua-xuan-123", "https://baolaichau.vn/"]
+    hrefs = ["/", "//", "//baolaichau.vn/kinh-te/gia-lua-tang-456", "http://?q", "https://baolaichau.vn",
+             "/xa-hoi/le-hoi-mua-xuan-123", "le-hoi-mua-xuan-123", "../kinh-te/gia-lua-tang-456"]
+    hrefs += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 5))) for _ in range(400)]
+    anchors = "".join(f"<a href=\"{html_module.escape(h)}\">x</a>" for h in hrefs)
+    for url, base_tag in [("https://baolaichau.vn/xa-hoi/", ""), ("https://baolaichau.vn/kinh-te/trang-2?p=2", ""),
+                          ("http://baolaichau.vn/", ""), ("https://baolaichau.vn/a/b.html", "<base href='/xa-hoi/'>"),
+                          ("https://baolaichau.vn/", "<base href='http://www.baolaichau.vn/x/'>")]:
+        body = f"<html><head>{base_tag}</head><body>{anchors}</body></html>".encode()
+        response = HtmlResponse(url, body=body, encoding="utf-8")
+        got = [(link, cls == 1, cls == 2) for link, cls in spider._links(response)]
+        assert got == list(plain_links(spider, response)), url
+
+
 def test_an_article_link_repeated_on_later_pages_is_asked_for_once():
     spider = spider_for()
     first, again = "https://baolaichau.vn/xa-hoi/le-hoi-mua-xuan-123", "https://baolaichau.vn/kinh-te/gia-lua-tang-456"

@@ -84,21 +84,34 @@ def page_hrefs(html: str) -> list[str]:
     on every Vietnamese page we hold (tests/test_link_following.py). lexbor parses as browsers
     do: links inside <template> are not on the page, an <a> nested in another is kept; on
     foreign pages where libxml2 gives up (no tree, no link) it still finds the links."""
-    return [href for a in LexborHTMLParser(html).css("a[href]") if (href := a.attributes.get("href"))]
+    return [href for a in LexborHTMLParser(html).css("a[href]") if (href := a.attrs.get("href"))]
+
+
+def joins_from_origin(href: str) -> bool:
+    """True when urljoin(base, href) reads only the base's scheme and host: an absolute URL,
+    "//host/…" or "/path". A "//" authority with nothing after it ("//", "http://?q") leaves
+    the path to the base."""
+    if not href.startswith(("/", "http://", "https://")):
+        return False
+    after_slashes = href.find("//")
+    return not (after_slashes >= 0 and href.startswith(("//", "http://", "https://"))
+                and href[after_slashes + 2:after_slashes + 3] in ("", "?", "#"))
+
+
+def page_origin(base: str) -> str | None:
+    """"scheme://host[:port]" of an http(s) base URL, else None."""
+    scheme, _, rest = base.partition("://")
+    if rest and scheme in ("http", "https"):
+        return scheme + "://" + rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return None
 
 
 def join_link(base: str, href: str) -> str:
     """urljoin(base, href), remembered across pages when only the base's origin matters."""
-    if href.startswith(("/", "http://", "https://")):
-        after_slashes = href.find("//")
-        # a "//" authority with nothing after it ("//", "http://?q") leaves the path to the base
-        if after_slashes >= 0 and href.startswith(("//", "http://", "https://")) and \
-                href[after_slashes + 2:after_slashes + 3] in ("", "?", "#"):
-            return urljoin(base, href)
-        scheme, _, rest = base.partition("://")
-        if rest and scheme in ("http", "https"):
-            return _join_from_root(scheme + "://" + rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0],
-                                   href)
+    if joins_from_origin(href):
+        origin = page_origin(base)
+        if origin:
+            return _join_from_root(origin, href)
     return urljoin(base, href)
 
 
@@ -150,6 +163,9 @@ class SiteSpider(scrapy.Spider):
         self.canonical = load_canonicalizer()
         self.rules = SiteRules(self.resolved, self.canonical)
         self._link_class = lru_cache(maxsize=CACHED_LINKS)(self._classify_link)
+        # (origin, href) -> (URL, class) for the hrefs that join from the origin alone: a page's
+        # menus, sidebars and teaser lists are the same hrefs as on the page before
+        self._origin_link = lru_cache(maxsize=CACHED_LINKS)(self._classify_origin_link)
         self._recent_articles = RecentLinks()
 
     # start -----------------------------------------------------------------------------------
@@ -288,14 +304,22 @@ class SiteSpider(scrapy.Spider):
     def _links(self, response: TextResponse) -> Iterator[tuple[str, int]]:
         """The page's links to this site, absolute, each with its class (_ARTICLE, _LISTING, _OTHER)."""
         base = get_base_url(response)  # what response.urljoin joins with (<base href> honoured)
+        origin = page_origin(base)
         for href in self._hrefs(response):
             href = href.strip()
             if not href or href.startswith(_NOT_LINKS):
                 continue
-            url = join_link(base, href)
-            link_class = self._link_class(url)
+            if origin and joins_from_origin(href):
+                url, link_class = self._origin_link(origin, href)
+            else:
+                url = urljoin(base, href)
+                link_class = self._link_class(url)
             if link_class != _FOREIGN:
                 yield url, link_class
+
+    def _classify_origin_link(self, origin: str, href: str) -> tuple[str, int]:
+        url = _join_from_root(origin, href)
+        return url, self._link_class(url)
 
     def _classify_link(self, url: str) -> int:
         """A pure function of the URL and the config (the crawl's caches are bounded)."""
