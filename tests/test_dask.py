@@ -70,16 +70,20 @@ def cluster(tmp_path):
                 proc.wait()
 
 
-def many_files(folder: Path) -> list[Path]:
+def many_files(folder: Path, again: int = 0) -> list[Path]:
+    """Six files of two or three articles; `again` more files that hold the same pages again
+    (their documents are duplicates), so a run lasts longer after its first file is done."""
     articles = [p for p in fixture_pages()[:16] if p.kind == "article" and p.status == 200][:12]
     folder.mkdir()
     return [common_crawl_like(folder / f"CC-NEWS-2025-{n:05d}.warc.gz", articles[n * 2:n * 2 + 2], oddities=False)
-            for n in range(5)] + [common_crawl_like(folder / "CC-NEWS-2025-00005.warc.gz", articles[10:] + articles[:1], oddities=True)]
+            for n in range(5)] + [common_crawl_like(folder / "CC-NEWS-2025-00005.warc.gz", articles[10:] + articles[:1], oddities=True)] + \
+        [common_crawl_like(folder / f"CC-NEWS-2025-{n:05d}.warc.gz", articles[(n % 6) * 2:(n % 6) * 2 + 2],
+                           oddities=False) for n in range(6, 6 + again)]
 
 
 def test_import_on_a_dask_cluster_is_the_serial_corpus_even_when_a_worker_dies(cluster, tmp_path):
     address, workers = cluster
-    files = many_files(tmp_path / "cc")
+    files = many_files(tmp_path / "cc", again=6)  # the kill comes after the first file: 11 still to go
     registry = load_registry()
     selection = Selection(frozenset(registry.sites))
     import_warcs(files, tmp_path / "serial", registry, selection, jobs=1)
@@ -103,7 +107,7 @@ def test_import_on_a_dask_cluster_is_the_serial_corpus_even_when_a_worker_dies(c
     # SIGKILL is delivered asynchronously: wait for the death instead of polling once.
     assert workers[0].wait(timeout=20) == -signal.SIGKILL
     assert killed_mid_run == [True]
-    assert counts["files/imported"] == 6
+    assert counts["files/imported"] == 12
     assert folder_bytes(out) == folder_bytes(tmp_path / "serial")
 
 
