@@ -39,7 +39,7 @@ _NOT_LINKS = ("#", "javascript:", "mailto:", "tel:")
 # Link classes, remembered per absolute URL (menus and sidebars repeat on every page)
 _FOREIGN, _ARTICLE, _LISTING, _OTHER = 0, 1, 2, 3
 CACHED_LINKS = 8192
-RECENT_ARTICLE_LINKS = 20_000  # ~2 MB of URLs
+RECENT_ARTICLE_LINKS = 20_000  # 3.7 MB for 20,000 article URLs of 80 characters (tracemalloc)
 
 
 class RecentLinks:
@@ -104,15 +104,6 @@ def page_origin(base: str) -> str | None:
     if rest and scheme in ("http", "https"):
         return scheme + "://" + rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     return None
-
-
-def join_link(base: str, href: str) -> str:
-    """urljoin(base, href), remembered across pages when only the base's origin matters."""
-    if joins_from_origin(href):
-        origin = page_origin(base)
-        if origin:
-            return _join_from_root(origin, href)
-    return urljoin(base, href)
 
 
 def politeness_settings(site) -> dict:
