@@ -110,29 +110,50 @@ def test_a_killed_cleaning_worker_loses_nothing(archive, serial, tmp_path, monke
     from crawler.corpus import parallel
 
     killed, pools, insides = [], [], []
-    real_pool = parallel._pool
+    real_start, real_discard = parallel.start_workers, parallel.discard
 
-    def pool_then_kill(jobs, config_root):
-        pool = real_pool(jobs, config_root)
+    def start_then_kill(pool):
+        real_start(pool)
         pools.append(pool)
         if not killed:
-            pool.submit(int, 0).result()  # the workers exist
-            # the dict itself, not a copy: it also receives the workers a later submit starts
-            insides.append((pool._executor_manager_thread, pool._processes))
             pid = next(iter(pool._processes))
             os.kill(pid, signal.SIGKILL)  # before any batch is back
             killed.append(pid)
-        return pool
 
-    monkeypatch.setattr(parallel, "_pool", pool_then_kill)
+    def discard_seen(pool):
+        insides.append((pool._executor_manager_thread, dict(pool._processes)))
+        real_discard(pool)
+
+    monkeypatch.setattr(parallel, "start_workers", start_then_kill)
+    monkeypatch.setattr(parallel, "discard", discard_seen)
     target = tmp_path / "killed"
     counts = reprocess(archive, target, load_registry(), jobs=2)
-    assert killed and len(pools) == 2  # the broken pool was replaced
+    assert killed and len(pools) == 2 and len(insides) == 1  # the broken pool was replaced
     assert counts == serial[1]
     assert folder_bytes(target) == folder_bytes(serial[0])
 
     # the discarded pool leaves nothing behind (a worker left waiting hung the interpreter's exit)
     _wait_until_gone(*insides[0])
+
+
+def test_a_started_pool_starts_no_worker_on_submit(monkeypatch):
+    """start_workers starts every worker up front, so that a submit, which may race with the
+    manager thread closing a broken pool's pipes, never starts one (that race killed the fork
+    server: every later pool of the process was refused)."""
+    from crawler.corpus import parallel
+
+    pool = parallel._pool(2, str(ROOT / "config"))
+    try:
+        parallel.start_workers(pool)
+        assert len(pool._processes) == 2 and all(w.is_alive() for w in pool._processes.values())
+
+        def no_start():
+            raise AssertionError("a submit started a worker")
+
+        monkeypatch.setattr(pool, "_spawn_process", no_start)
+        assert sorted(pool.map(abs, [-1, -2, -3, -4, -5, -6])) == [1, 2, 3, 4, 5, 6]
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _wait_until_gone(manager, processes: dict, seconds: float = 10.0) -> None:

@@ -69,8 +69,20 @@ class OrderedCleaning:
         # pool.submit is called on this one thread, never on the reactor's, in arrival order.
         self.submitter = ThreadPoolExecutor(1, thread_name_prefix="vnnews-clean-submit")
         self.pool = parallel._pool(processes, config_root, niceness)
-        for _ in range(processes):  # start the workers now, off the reactor thread
-            self.submitter.submit(self.pool.submit, int, 0)
+        self._start_workers()
+
+    def _start_workers(self) -> None:
+        """All of the pool's workers, started on the submitter thread before any page is sent
+        to them (see parallel.start_workers: a submit that starts a worker can take the fork
+        server down with a worker that just died)."""
+        self.submitter.submit(self._start_workers_now, self.pool)
+
+    @staticmethod
+    def _start_workers_now(pool) -> None:  # on the submitter thread
+        try:
+            parallel.start_workers(pool)
+        except Exception:  # noqa: BLE001 - the pool's submits then start them, or fail as a break
+            logger.exception("starting the cleaning workers failed")
 
     def clean(self, item: PageItem) -> defer.Deferred:
         entry = _Entry(item)
@@ -135,6 +147,7 @@ class OrderedCleaning:
         else:
             logger.warning("a cleaning worker died (%s); sending its %d page(s) to a new pool", error, len(waiting))
         self.pool = parallel._pool(self.processes, self.config_root, self.niceness)
+        self._start_workers()
         for entry in waiting:
             if not entry.ready:
                 self._submit(entry)
