@@ -156,6 +156,25 @@ def test_a_started_pool_starts_no_worker_on_submit(monkeypatch):
         pool.shutdown(wait=True)
 
 
+def test_a_started_pool_that_got_no_work_lets_its_process_exit():
+    """The workers start before any work, so the pool's manager thread must too: it is what
+    stops them at the interpreter's exit (a crawl stopped before its first article hung)."""
+    import subprocess
+    import sys
+
+    code = ("import os, sys, time\n"
+            "from crawler.corpus import parallel\n"
+            "pool = parallel._pool(2, sys.argv[1])\n"
+            "parallel.start_workers(pool)\n"
+            "print(len(pool._processes))\n"
+            "for pid in list(pool._processes):  # initialized: the worker's parent-watch thread runs\n"
+            "    while len(os.listdir(f'/proc/{pid}/task')) < 2:\n"
+            "        time.sleep(0.05)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "config")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.split() == ["2"], done.stderr[-2000:]
+
+
 def _wait_until_gone(manager, processes: dict, seconds: float = 10.0) -> None:
     import time
 

@@ -171,8 +171,14 @@ def start_workers(pool: ProcessPoolExecutor) -> None:
     With all `max_workers` started up front a submit never starts one (the pool does not
     replace dead workers: it breaks). Blocks while the fork server starts (it imports the
     cleaners): call it off the reactor's thread. Uses the pool's own `_launch_processes`
-    (private, 3.11 and 3.12); tests/test_archives.py checks that it still starts them all."""
+    (private, 3.11 and 3.12); tests/test_archives.py checks that it still starts them all.
+    The no-op submit starts the pool's manager thread, which is what stops the workers at
+    shutdown() and at the interpreter's exit: without it a pool that never got work kept its
+    process from exiting (a crawl stopped by Ctrl-C before its first article in
+    tests/test_no_silent_failure.py; tests/test_archives.py::
+    test_a_started_pool_that_got_no_work_lets_its_process_exit)."""
     pool._launch_processes()
+    pool.submit(int)
 
 
 def discard(pool: ProcessPoolExecutor) -> None:
