@@ -183,6 +183,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.RetryAfterMiddleware": 550,
     # sees redirects before RedirectMiddleware (600), so a loop is an error, not a silent drop
     "crawler.crawl.middlewares.RedirectLoopMiddleware": 610,
+    # Scrapy's, without decoding every page whole to find no meta refresh in its first bytes
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.crawl.middlewares.MetaRefreshFromBytesMiddleware": 580,
 }
 
 # Every fetched page passes in order: archived raw, cleaned (article candidates), written.
