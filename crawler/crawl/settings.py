@@ -172,6 +172,9 @@ DUPEFILTER_CLASS = "crawler.crawl.dupefilter.CanonicalDupeFilter"
 # infrastructure outside the production package) in front of them.
 ADDONS = {"crawler.crawl.replica_routing.ReplicaRouting": 0}
 
+# Scrapy's stats without the per-read deprecation hook of Scrapy 2.19 (crawler/crawl/stats.py).
+STATS_CLASS = "crawler.crawl.stats.PlainStatsCollector"
+
 # Scrapy's downloader lets a site with `delay: 0` exceed its `concurrency` (crawler/crawl/downloader.py).
 DOWNLOADER = "crawler.crawl.downloader.SlotLimitedDownloader"
 
