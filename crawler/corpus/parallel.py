@@ -190,8 +190,8 @@ def discard(pool: ProcessPoolExecutor) -> None:
     waits for it, so the interpreter's exit (which joins that thread) hangs; seen about one
     run in ten of tests/test_archives.py::test_a_killed_cleaning_worker_loses_nothing before
     start_workers (a pool whose workers did not all start, because starting them failed,
-    still takes this path). The pool's batches are already failed and sent to a new pool, so killing its workers loses
-    nothing. Shutting the pool down can also race with the manager thread closing the pipes
+    still takes this path). The pool's batches are already failed and sent to a new pool, so
+    killing its workers loses nothing. Shutting the pool down can also race with the manager thread closing the pipes
     ("handle is closed"): nothing is lost there either."""
     workers = list((getattr(pool, "_processes", None) or {}).values())  # cleared by shutdown()
     try:

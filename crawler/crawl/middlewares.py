@@ -30,8 +30,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import (DownloadCancelledError, IgnoreRequest, NotConfigured, ResponseDataLossError,
                                StopDownload)
-from scrapy.utils.asyncio import sleep
 from scrapy.http import HtmlResponse
+from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import CancelledError, Deferred
@@ -230,9 +230,9 @@ class RedirectLoopMiddleware:
 # --- meta refresh ---------------------------------------------------------------------------------
 
 # Scrapy's MetaRefreshMiddleware looks for the tag in a page's first 4096 characters, but takes
-# them from response.text, which decodes the whole body first: on the 146 KB pages of the crawl
-# benchmark that was 4.7% of the crawl process's time (py-spy, GIL samples, 2400 responses,
-# 2026-12-07), on the one thread a crawl cannot split. Given bytes, w3lib's get_meta_refresh
+# them from response.text, which decodes the whole body first: in the crawl benchmark (replica
+# pages in the real pages' furniture, 146 KB a response) that was 4.7% of the crawl process's
+# time (py-spy, GIL samples, 2400 responses, 2026-12-07), on the one thread a crawl cannot split. Given bytes, w3lib's get_meta_refresh
 # rules a refresh out without decoding them. A character takes at most 4 bytes, so this many
 # bytes hold at least Scrapy's 4096 characters.
 META_REFRESH_SCAN_BYTES = 4 * 4096

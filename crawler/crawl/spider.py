@@ -344,24 +344,16 @@ class SiteSpider(scrapy.Spider):
         """Articles from any page; listings only from non-article pages. A listing found on a
         listing page is counted one page deeper, so pagination drawn as plain links is bounded."""
         next_depth = response.meta.get(LISTING_DEPTH, -1) + 1 if kind == "listing" else 0
-        # counted here and added to the stats once a page: Scrapy's StatsCollector costs a few
-        # microseconds a call, and a page has dozens of article links
-        counts = {"discovery/article_links": 0, "discovery/repeated_article_links": 0, "discovery/listing_links": 0}
-        try:
-            for url, link_class in self._links(response):
-                if link_class == _ARTICLE:
-                    counts["discovery/article_links"] += 1
-                    if self._recent_articles.first_time(url):
-                        yield self._request(url, "article", priority=ARTICLE_PRIORITY)
-                    else:
-                        counts["discovery/repeated_article_links"] += 1
-                elif kind != "article" and link_class == _LISTING:
-                    counts["discovery/listing_links"] += 1
-                    request = self._next_listing(url, next_depth)
-                    if request:
-                        yield request
-        finally:  # also when the consumer stops early
-            stats = self.crawler.stats
-            for name, count in counts.items():
-                if count:
-                    stats.inc_value(name, count)
+        stats = self.crawler.stats
+        for url, link_class in self._links(response):
+            if link_class == _ARTICLE:
+                stats.inc_value("discovery/article_links")
+                if self._recent_articles.first_time(url):
+                    yield self._request(url, "article", priority=ARTICLE_PRIORITY)
+                else:
+                    stats.inc_value("discovery/repeated_article_links")
+            elif kind != "article" and link_class == _LISTING:
+                stats.inc_value("discovery/listing_links")
+                request = self._next_listing(url, next_depth)
+                if request:
+                    yield request
