@@ -57,6 +57,29 @@ def test_synthetic_site_serves_every_article_in_the_site_markup():
         server.server_close()
 
 
+def test_a_prerendered_synthetic_site_answers_as_one_that_renders_each_page():
+    """--prerender (keep_rendered) must change what the server costs, never what it sends:
+    every article rendered ahead, every other answer kept on first asking, by path and query."""
+    from synthetic_site import SyntheticSite
+
+    kept, fresh = SyntheticSite(articles=60), SyntheticSite(articles=60)
+    assert kept.keep_rendered() > 0
+    assert len(kept._rendered) == 60  # every article, nothing else yet
+    index = fresh.respond("/")[2].decode()
+    targets = sorted(set(re.findall(r'href="(/[^"]*)"', index)))
+    articles = [urlsplit(fresh.family.article_url(fresh.data.articles[k])).path for k in (0, 17, 59)]
+    listing = "/ch%C3%ADnh-tr%E1%BB%8B/"
+    targets += articles + ["/", "/robots.txt", "/sitemap.xml", "/sitemap-1.xml", "/rss/trang-chu.rss", listing,
+                           listing + "?page=2", "/ch%C3%ADnh-tr%E1%BB%8B/no-such-article-999999"]
+    assert len(targets) > 15
+    assert fresh.respond(listing + "?page=2")[2] != fresh.respond(listing)[2]  # the query is part of the key
+    for target in targets:
+        assert kept.respond(target) == fresh.respond(target), target
+        assert kept.respond(target) == fresh.respond(target), target  # the kept answer, asked again
+    assert any(status == 404 for status, _, _ in kept._rendered.values())
+    assert all(fresh.respond(a)[0] == 200 for a in articles)
+
+
 def test_per_host_synthetic_server_gives_each_host_its_own_articles():
     from synthetic_site import SyntheticServer, SyntheticSite
 
