@@ -80,6 +80,21 @@ def test_a_prerendered_synthetic_site_answers_as_one_that_renders_each_page():
     assert all(fresh.respond(a)[0] == 200 for a in articles)
 
 
+def test_every_category_wears_every_furniture_set():
+    """Real-size pages: which real page's furniture an article wears must not follow its
+    category, or crawls that walk the categories in other proportions get other page sizes."""
+    from synthetic_site import SyntheticSite, furniture_index
+
+    site = SyntheticSite(articles=960)
+    articles, categories = site.data.articles, len(site.data.categories)
+    assert categories > 1
+    for category in range(categories):
+        ids = [articles.article_id(k) for k in range(category, len(articles), categories)]
+        worn = [furniture_index(i, 24) for i in ids]
+        assert set(worn) == set(range(24)), category
+        assert max(worn.count(n) for n in range(24)) < 3 * len(ids) / 24, category  # no set dominates
+
+
 def test_per_host_synthetic_server_gives_each_host_its_own_articles():
     from synthetic_site import SyntheticServer, SyntheticSite
 
